@@ -35,7 +35,7 @@ OPT      ?= -O2
 SANFLAGS := -D_FORTIFY_SOURCE=2
 endif
 CFLAGS   ?=
-CPPFLAGS += -D_GNU_SOURCE -DMPIC_VERSION=\"$(VERSION)\" -Ishared -Iplugin/include
+CPPFLAGS += -D_GNU_SOURCE -DMPIC_VERSION=\"$(VERSION)\" -Ishared -Iperspectived -Iplugin/include
 ALL_CFLAGS := -std=c17 $(OPT) -g $(WARN) -fPIC -fstack-protector-strong \
               $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_openssl -lpthread -lm

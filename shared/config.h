@@ -14,6 +14,15 @@
  * comment. The INI layer enforces ceilings on line length, file size, entry
  * count, include depth and file count.
  *
+ * Section names and keys are lower-case letters, digits, "_" and "-"; section
+ * arguments may also use upper case and "."; each is at most 63 bytes. Lines
+ * must be UTF-8 without control characters other than tab (CRLF endings and
+ * a leading BOM are accepted), so values can be quoted in messages as they are.
+ * "include" is a directive in any section, never an entry: its pattern is
+ * expanded with glob(3) and the matches are read in byte order. A pattern
+ * with wildcards may match nothing; a plain file name that does not exist is
+ * an error, since it is most likely a typo.
+ *
  * The table layer walks a table of options (name, type, bounds, default,
  * help) over the entries of one section, stores typed values into a caller's
  * struct at the given offsets, and rejects unknown keys, unknown sections,
@@ -54,6 +63,7 @@ struct ini_section {
 	struct cfg_loc loc;
 };
 
+/* Every string and array in a struct ini is owned by it; see ini_free(). */
 struct ini {
 	struct ini_entry *entries;
 	size_t n_entries, cap_entries;
@@ -68,6 +78,7 @@ struct ini {
  * Read @p path (and whatever it includes) into @p ini, which must be zeroed
  * or freshly freed.
  * @return 0, or -1 with "FILE:LINE: reason" (or "FILE: reason") in @p err.
+ * On failure @p ini is left empty (already freed; ini_free() is harmless).
  */
 int ini_load_file(struct ini *ini, const char *path, char *err, size_t errlen);
 
@@ -78,13 +89,15 @@ int ini_load_file(struct ini *ini, const char *path, char *err, size_t errlen);
 int ini_load_string(struct ini *ini, const char *name, const char *text,
     char *err, size_t errlen);
 
+/** Free everything in @p ini and zero it; safe to call twice. */
 void ini_free(struct ini *ini);
 
 /* Option types, and the C type each is stored as at the option's offset. */
 enum cfg_type {
-	CFG_STRING,   /* char *  (heap copy; max = maximum length, 0 = 1024) */
+	CFG_STRING,   /* char *  (heap copy; max = maximum length, 0 = 1024;
+	                 min > 0 = minimum length) */
 	CFG_PATH,     /* char *  (non-empty, no NUL; not checked for existence) */
-	CFG_INT,      /* long long, within [min, max] */
+	CFG_INT,      /* long long, within [min, max] (min = max = 0: any) */
 	CFG_BOOL,     /* bool: yes/no, true/false, on/off, 1/0 */
 	CFG_ENUM,     /* int: index into choices, matched case-insensitively */
 	CFG_HOSTPORT, /* char *  "host:port", "[v6]:port"; see cfg_parse_hostport() */
@@ -95,6 +108,10 @@ enum cfg_type {
 /* Repeatable: stored as struct cfg_list of the element's text form. */
 #define CFG_LIST 0x2u
 
+/*
+ * loc[i].file points into the struct ini, so keep it while using locations.
+ * A value that came from the option's default has loc { NULL, 0 }.
+ */
 struct cfg_list {
 	char **v;            /* values as text, already validated for the type */
 	struct cfg_loc *loc; /* where each came from */
@@ -120,13 +137,15 @@ struct cfg_option {
 struct cfg_section {
 	const char *name;          /* e.g. "perspective" */
 	bool has_arg;              /* [perspective us-east-2] style */
-	const struct cfg_option *options;
+	const struct cfg_option *options; /* NULL: any key is accepted */
 };
 
 /**
  * Check that every section header and every entry of @p ini belongs to one
  * of @p sections (NULL-name terminated), that arguments are present exactly
- * where has_arg says, and that no key appears outside a section.
+ * where has_arg says, and that no key appears outside a section. Keys are
+ * also checked against each section's options (unless they are NULL), so
+ * sections the caller never applies cannot hide a typo.
  * @return 0, or -1 with "FILE:LINE: reason".
  */
 int cfg_check_layout(const struct ini *ini, const struct cfg_section *sections,
@@ -136,12 +155,21 @@ int cfg_check_layout(const struct ini *ini, const struct cfg_section *sections,
  * Apply @p opts to the entries of section @p name (with argument @p arg, ""
  * for none): set defaults, parse every entry into @p dst, then check required
  * keys. Unknown keys are errors.
- * @return 0, or -1 with "FILE:LINE: reason".
+ *
+ * Every field named in @p opts is overwritten without being freed, so call
+ * cfg_release() before applying again. A default is used only when the key
+ * is absent; for a CFG_LIST it is one element. Errors are reported in file
+ * order, the first one only.
+ * @return 0, or -1 with "FILE:LINE: reason"; on failure everything this call
+ * stored has been released again and the fields are NULL or zero.
  */
 int cfg_apply(const struct ini *ini, const char *name, const char *arg,
     const struct cfg_option *opts, void *dst, char *err, size_t errlen);
 
-/** Free what cfg_apply() allocated in @p dst (strings and lists). */
+/**
+ * Free what cfg_apply() allocated in @p dst (strings and lists) and set
+ * those fields to NULL / empty, so calling it twice is harmless.
+ */
 void cfg_release(const struct cfg_option *opts, void *dst);
 
 /**
@@ -153,15 +181,19 @@ const struct cfg_loc *cfg_where(const struct ini *ini, const char *section,
 
 /**
  * Parse "host:port", "[v6]:port" or "v4:port" (host may also be "*" or a
- * name). @p host receives the host without brackets.
- * @return 0, or -1 if malformed or the port is not 1..65535.
+ * name). @p host receives the host without brackets ("*" stays "*"); @p
+ * host and @p port may be NULL to only validate. IPv6 needs brackets; zone
+ * ids ("%eth0") are refused; names follow RFC 1123.
+ * @return 0, or -1 if malformed, the port is not 1..65535 or the host does
+ * not fit into @p hostlen bytes.
  */
 int cfg_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 /**
  * Parse "addr/len" into a 16-byte network address (IPv4 mapped into
  * ::ffff:0:0/96, length adjusted) and a prefix length 0..128. Host bits set
- * beyond the prefix are an error.
+ * beyond the prefix are an error. The "/len" part is required. @p addr and
+ * @p prefix_len may be NULL to only validate.
  * @return 0, or -1 if malformed.
  */
 int cfg_parse_cidr(const char *s, uint8_t addr[16], unsigned *prefix_len);

@@ -8,6 +8,8 @@
  *
  *   text:  "<6>perspectived[us-east-2]: message"   (sd-daemon prefix, when
  *          running under systemd) or "2026-11-29T05:04:12Z info: message"
+ *          (with an ident: "2026-11-29T05:04:12Z perspectived[us-east-2]
+ *          info: message"; without ident and code the prefix is bare)
  *   json:  {"ts":"2026-11-29T05:04:12.123Z","level":"info",
  *           "ident":"perspectived","perspective":"us-east-2","msg":"message"}
  *
@@ -15,6 +17,12 @@
  * escaped and invalid UTF-8 is replaced, so text that came from the network
  * can never forge a log line or a terminal escape. Network data is always
  * passed as an argument, never as the format.
+ *
+ * A line is at most 8 KiB. A longer message is cut on a character boundary
+ * (the errno text of log_warn() is kept) and marked: "truncated":true in
+ * JSON, " (truncated)" at the end in text. Levels outside err..debug are
+ * clamped to that range. sd_prefix applies to text only. The caller's errno
+ * is unchanged by every call.
  *
  * The audit log of the plugin is a separate, structured stream; this is not it.
  */
@@ -80,6 +88,10 @@ __attribute__((noreturn)) void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
  * control characters: JSON escapes (\n, \u001b, ...) for bytes below 0x20 and
  * 0x7f, "\"" and "\\" escaped, invalid UTF-8 replaced by U+FFFD. Truncates on
  * a character boundary when @p out is too small.
+ * Also escaped as \uXXXX: the C1 controls U+0080..U+009F (U+009B is a
+ * terminal CSI) and U+2028/U+2029, which some viewers break lines on. Each
+ * maximal invalid subpart becomes one U+FFFD (Unicode chapter 3). An
+ * escape is never split. @p outlen 0 writes nothing.
  * @return the length written (excluding the NUL).
  */
 size_t log_escape(const char *s, size_t len, char *out, size_t outlen);
