@@ -129,8 +129,8 @@ idn2_reason(int rc)
 		return "invalid UTF-8";
 	case IDN2_TOO_BIG_LABEL:
 	case IDN2_PUNYCODE_BIG_OUTPUT:
-		/* Raw xn-- labels were checked before libidn2 saw them, so
-		 * a Punycode output overflow is a U-label too long to encode. */
+		/* Raw xn-- labels were checked before libidn2 saw them,
+		 * so a Punycode overflow is a U-label too long to encode. */
 		return "label longer than 63 octets";
 	case IDN2_TOO_BIG_DOMAIN:
 		return "name longer than 253 octets";

@@ -1,4 +1,5 @@
 # Shared definitions for the lab scripts (up, down, selfcheck). Sourced, not run.
+# shellcheck shell=bash disable=SC2034 # the variables are used by the sourcing scripts
 #
 # Everything the lab knows about addresses, ports and perspective names lives
 # here, so that up, down, selfcheck and the README cannot drift apart.
@@ -110,7 +111,7 @@ lab_spawn() {
 	local log=$1 pidfile=$2
 	shift 2
 	(
-		for fd in /proc/$BASHPID/fd/*; do
+		for fd in "/proc/$BASHPID/fd/"*; do
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
 		done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Build the lab's private PKI with the openssl CLI (EC P-256 everywhere).
 # Sourced by `up` after lib.sh; entry point lab_build_pki N.
 #
@@ -123,7 +124,7 @@ lab_pki_expired() {
 }
 
 lab_pki_recipe() {
-	cat "$LAB_HERE/pki.sh" | sha256sum | cut -d' ' -f1
+	sha256sum <"$LAB_HERE/pki.sh" | cut -d' ' -f1
 }
 
 # Recorded at build time: recipe hash and the earliest notAfter (epoch) of the

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Build the lab's DNS data: keys, zone sources, signed zones, the root trust
 # anchor and the root hints. Sourced by `up` after lib.sh; entry point
 # lab_build_zones. See README.md for the zone catalogue.
@@ -62,6 +63,7 @@ lab_sign() {
 }
 
 lab_soa() {
+	# shellcheck disable=SC2016 # $TTL is zone-file syntax
 	printf '$TTL %s\n@ SOA %s hostmaster.lab.invalid. 1 1800 900 604800 %s\n' \
 		"$LAB_TTL" "$1" "$LAB_TTL"
 }
@@ -199,14 +201,17 @@ lab_src_fixture() {
 
 lab_check_fixture() {
 	local f=$1
-	grep -q '140\.82\.1\.140' "$f" && lab_die "fixture rewrite left 140.82.1.140 in $f"
+	if grep -q '140\.82\.1\.140' "$f"; then
+		lab_die "fixture rewrite left 140.82.1.140 in $f"
+	fi
 	grep -Eq '^ns1[[:space:]]+IN[[:space:]]+A[[:space:]]+127\.0\.53\.1$' "$f" ||
 		lab_die "fixture rewrite: ns1 does not point at 127.0.53.1 in $f"
 	[ "$(grep -c "[[:space:]]$LAB_CHALLENGE_ADDR\$" "$f")" = 3 ] ||
 		lab_die "fixture rewrite: expected 3 records on $LAB_CHALLENGE_ADDR in $f"
-	grep -q '1\.2\.3\.4' "$f" && grep -q '5\.6\.7\.8' "$f" &&
-		grep -q '2001:4860:4860::8888' "$f" ||
+	if ! grep -q '1\.2\.3\.4' "$f" || ! grep -q '5\.6\.7\.8' "$f" ||
+		! grep -q '2001:4860:4860::8888' "$f"; then
 		lab_die "fixture rewrite damaged the ip-address records in $f"
+	fi
 }
 
 # Build -----------------------------------------------------------------------

@@ -1,0 +1,210 @@
+/*
+ * lab.c: reading LAB_DIR/env and talking HTTPS to lab perspectives.
+ */
+#include "lab.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BODY (1 << 20)
+
+static struct lab the_lab;
+static bool loaded;
+
+static void
+set_str(char *dst, size_t len, const char *v)
+{
+	snprintf(dst, len, "%s", v);
+}
+
+static void
+apply(struct lab *l, const char *key, const char *val)
+{
+	int i;
+	char field[64];
+
+	if (strcmp(key, "LAB_DIR") == 0)
+		set_str(l->dir, sizeof(l->dir), val);
+	else if (strcmp(key, "LAB_DNS_ADDR") == 0)
+		set_str(l->dns_addr, sizeof(l->dns_addr), val);
+	else if (strcmp(key, "LAB_ROOT_KEY") == 0)
+		set_str(l->root_key, sizeof(l->root_key), val);
+	else if (strcmp(key, "LAB_ROOT_HINTS") == 0)
+		set_str(l->root_hints, sizeof(l->root_hints), val);
+	else if (strcmp(key, "LAB_PKI") == 0)
+		set_str(l->pki, sizeof(l->pki), val);
+	else if (strcmp(key, "LAB_N") == 0)
+		l->n = (int)strtol(val, NULL, 10);
+	else if (strcmp(key, "LAB_PERSPECTIVES_RUNNING") == 0)
+		l->perspectives_running = strcmp(val, "1") == 0;
+	else if (strncmp(key, "LAB_P", 5) == 0) {
+		char *end;
+		long n = strtol(key + 5, &end, 10);
+
+		if (end == key + 5 || *end != '_' || n < 1 || n > LAB_MAX_P)
+			return;
+		i = (int)n;
+		set_str(field, sizeof(field), end + 1);
+		if (strcmp(field, "CODE") == 0)
+			set_str(l->p[i].code, sizeof(l->p[i].code), val);
+		else if (strcmp(field, "RIR") == 0)
+			set_str(l->p[i].rir, sizeof(l->p[i].rir), val);
+		else if (strcmp(field, "ADDR") == 0)
+			set_str(l->p[i].addr, sizeof(l->p[i].addr), val);
+		else if (strcmp(field, "PORT") == 0)
+			l->p[i].port = (int)strtol(val, NULL, 10);
+		else if (strcmp(field, "STATUS_PORT") == 0)
+			l->p[i].status_port = (int)strtol(val, NULL, 10);
+		else if (strcmp(field, "CONF") == 0)
+			set_str(l->p[i].conf, sizeof(l->p[i].conf), val);
+		else if (strcmp(field, "UNBOUND_CONF") == 0)
+			set_str(l->p[i].unbound_conf, sizeof(l->p[i].unbound_conf), val);
+	}
+}
+
+const struct lab *
+lab_get(void)
+{
+	char path[600], line[1024];
+	const char *dir = getenv("LAB_DIR");
+	FILE *fp;
+
+	if (loaded)
+		return &the_lab;
+	snprintf(path, sizeof(path), "%s/env", dir != NULL ? dir : "build/lab");
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "the lab is not up: cannot read %s (run tests/lab/up)", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *eq, *val, *nl;
+		size_t vlen;
+
+		if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		val = eq + 1;
+		if ((nl = strchr(val, '\n')) != NULL)
+			*nl = '\0';
+		vlen = strlen(val);
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val[vlen - 1] = '\0';
+			val++;
+		}
+		apply(&the_lab, line, val);
+	}
+	fclose(fp);
+	cr_assert_gt(the_lab.n, 0, "LAB_N missing from %s", path);
+	loaded = true;
+	return &the_lab;
+}
+
+const char *
+lab_pki(const char *name)
+{
+	static char bufs[8][600];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", lab_get()->pki, name);
+	return b;
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct lab_resp *r = arg;
+	size_t len = size * n;
+	char *nb;
+
+	if (r->len + len > MAX_BODY)
+		return 0;
+	if ((nb = realloc(r->body, r->len + len + 1)) == NULL)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+static int
+perform(CURL *c, struct lab_resp *out)
+{
+	CURLcode cc;
+
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, out->err);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	cc = curl_easy_perform(c);
+	out->curl_code = (int)cc;
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_cleanup(c);
+	if (out->body == NULL) {
+		out->body = calloc(1, 1);
+		cr_assert_not_null(out->body);
+	}
+	return cc == CURLE_OK ? 0 : -1;
+}
+
+int
+lab_request(int i, const char *path, const char *client, const char *body,
+    struct lab_resp *out)
+{
+	const struct lab *l = lab_get();
+	char url[256], cert[600], key[600];
+	struct curl_slist *hdr = NULL;
+	CURL *c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	cr_assert(i >= 1 && i <= l->n, "no perspective %d in the lab", i);
+	snprintf(url, sizeof(url), "https://%s:%d%s", l->p[i].addr, l->p[i].port, path);
+	cr_assert_not_null(c = curl_easy_init());
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, lab_pki("perspective-ca.crt"));
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (client != NULL) {
+		snprintf(cert, sizeof(cert), "%s/%s.crt", l->pki, client);
+		snprintf(key, sizeof(key), "%s/%s.key", l->pki, client);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	if (body != NULL) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	rc = perform(c, out);
+	curl_slist_free_all(hdr);
+	return rc;
+}
+
+int
+lab_status_get(int i, const char *path, struct lab_resp *out)
+{
+	const struct lab *l = lab_get();
+	char url[256];
+	CURL *c;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(url, sizeof(url), "http://%s:%d%s", l->p[i].addr, l->p[i].status_port, path);
+	cr_assert_not_null(c = curl_easy_init());
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	return perform(c, out);
+}
+
+void
+lab_resp_free(struct lab_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
