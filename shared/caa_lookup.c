@@ -118,7 +118,8 @@ static bool
 failure_may_be_permission(enum dns_outcome o)
 {
 	/* Failures outside our infrastructure; never bogus, never our own
-	 * ceilings or parse failures, which say nothing about the domain. */
+	 * ceilings (too many records, a CNAME chain longer than we follow) or
+	 * parse failures, which say nothing about the domain. */
 	return o == DNS_SERVFAIL || o == DNS_REFUSED || o == DNS_TIMEOUT || o == DNS_CNAME_LOOP;
 }
 
@@ -282,6 +283,10 @@ advance(struct caa_check *c)
 {
 	enum dnssec_status weakest = DNSSEC_SECURE;
 
+	/* The decision now rests on the DNSSEC proof alone. */
+	if (c->proof != NULL)
+		return;
+
 	for (size_t i = 0; i < c->n_levels; i++) {
 		struct level *l = &c->levels[i];
 
@@ -323,6 +328,9 @@ advance(struct caa_check *c)
 			return;
 		}
 		c->failed_level = i;
+		/* Levels above the failure no longer matter: stop asking them. */
+		for (size_t k = i + 1; k < c->n_levels; k++)
+			level_reset(&c->levels[k]);
 		if ((c->proof = dnssec_prove_insecure(c->r, l->name, on_proof, c)) == NULL)
 			finish_lookup_error(c, l, false, "cannot start the DNSSEC proof");
 		return;

@@ -620,8 +620,9 @@ close_container(struct parse_ctx *c)
 {
 	struct frame *f = &c->frames[--c->depth];
 	struct json_value *v = f->v;
-	struct json_member *kids = c->pending + f->start;
 	size_t n = c->npending - f->start, i;
+	/* pending is still NULL when nothing was ever added: no arithmetic on it. */
+	const struct json_member *kids = n > 0 ? c->pending + f->start : NULL;
 
 	if (v->type == JSON_OBJECT) {
 		struct json_member *m = NULL;

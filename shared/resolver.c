@@ -36,8 +36,7 @@ struct resolver_query {
 	void *arg;
 	char qname[NAME_BUF];
 	uint16_t qtype;
-	bool starting;              /* inside ub_resolve_event() */
-	struct dns_answer *pending; /* answered while starting: deliver later */
+	struct dns_answer *pending; /* answered inside ub_resolve_event(): deliver later */
 	TAILQ_ENTRY(resolver_query) entry;
 };
 
@@ -46,6 +45,14 @@ struct resolver {
 	struct ub_ctx *ctx;
 	unsigned timeout_ms;
 	size_t inflight;
+	/*
+	 * Inside ub_resolve_event(). libunbound may complete queries while it
+	 * starts a new one (the new one from its cache, or older ones waiting
+	 * on the same sub-query), so answers that arrive then are deferred to
+	 * the event loop: callers never see a callback from inside
+	 * resolver_lookup().
+	 */
+	bool resolving;
 	TAILQ_HEAD(, resolver_query) queries;
 };
 
@@ -78,6 +85,7 @@ dns_outcome_name(enum dns_outcome o)
 		[DNS_TIMEOUT] = "timeout",
 		[DNS_TOO_BIG] = "too big",
 		[DNS_CNAME_LOOP] = "cname loop",
+		[DNS_CNAME_TOO_LONG] = "cname chain too long",
 		[DNS_BAD_ANSWER] = "bad answer",
 		[DNS_FAILED] = "failed",
 	};
@@ -121,10 +129,105 @@ type_name(uint16_t t)
 	}
 }
 
+enum frag_token {
+	FRAG_EOF,
+	FRAG_WORD,   /* unquoted: a keyword (ending in ':') or a value */
+	FRAG_QUOTED, /* a value in "..." or '...' */
+};
+
+struct frag_lexer {
+	FILE *fp;
+	unsigned line;  /* line of the next character */
+	bool in_run;    /* the last word was cut at a colon inside a run */
+	bool truncated; /* the last token did not fit the buffer */
+};
+
+static bool
+frag_separator(int c)
+{
+	return c == EOF || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
+	    c == '\'';
+}
+
+/*
+ * The next token of an unbound.conf file, as unbound's lexer
+ * (util/configlexer.lex) splits it: unbound reads tokens, not lines, so
+ * "server: domain-insecure: x" on one line is two options, and "#" starts a
+ * comment only where a token could start ("a#b" is one value). A run of
+ * unquoted characters is cut after each colon, because a keyword ends at its
+ * colon even when more text follows without a space ("server:include:x").
+ */
+static enum frag_token
+frag_next(struct frag_lexer *lx, char *buf, size_t len, unsigned *line)
+{
+	size_t n = 0;
+	int c = getc(lx->fp);
+
+	lx->truncated = false;
+	if (!lx->in_run) {
+		for (;; c = getc(lx->fp)) {
+			if (c == '\n') {
+				lx->line++;
+			} else if (c == '#') {
+				while ((c = getc(lx->fp)) != EOF && c != '\n')
+					;
+				if (c == EOF)
+					return FRAG_EOF;
+				lx->line++;
+			} else if (c != ' ' && c != '\t' && c != '\r') {
+				break;
+			}
+		}
+		if (c == EOF)
+			return FRAG_EOF;
+		*line = lx->line;
+		if (c == '"' || c == '\'') {
+			int quote = c;
+
+			while ((c = getc(lx->fp)) != EOF && c != quote && c != '\n') {
+				if (c == '\\' && ((c = getc(lx->fp)) == EOF || c == '\n'))
+					break;
+				if (n + 1 < len)
+					buf[n++] = (char)c;
+				else
+					lx->truncated = true;
+			}
+			if (c == '\n')
+				lx->line++;
+			buf[n] = '\0';
+			return FRAG_QUOTED;
+		}
+	}
+	lx->in_run = false;
+	*line = lx->line;
+	while (!frag_separator(c)) {
+		if (c == '\\' && ((c = getc(lx->fp)) == EOF || c == '\n'))
+			break;
+		if (n + 1 < len)
+			buf[n++] = (char)c;
+		else
+			lx->truncated = true;
+		if (c == ':') {
+			c = getc(lx->fp);
+			lx->in_run = !frag_separator(c);
+			break;
+		}
+		c = getc(lx->fp);
+	}
+	/* The separator (or, after a colon, the rest of the run) comes next. */
+	if (c != EOF)
+		(void)ungetc(c, lx->fp);
+	buf[n] = '\0';
+	return FRAG_WORD;
+}
+
 /*
  * Refuse unbound.conf options that would weaken validation. BR 3.2.2.8.1:
  * local policy must not disable DNSSEC validation (no negative trust
- * anchors, no permissive mode), and the trust anchor is ours to set.
+ * anchors, no permissive mode, no widened signature validity), and the
+ * trust anchor is ours to set. Every keyword in the file is checked,
+ * wherever it stands, and a keyword anywhere in a value too: refusing a
+ * strange value is cheaper than reasoning about unbound's parser states.
  */
 static int
 check_fragment(const char *path, char *err, size_t errlen)
@@ -133,66 +236,78 @@ check_fragment(const char *path, char *err, size_t errlen)
 		"domain-insecure", "val-permissive-mode", "module-config",
 		"trust-anchor", "trust-anchor-file", "trusted-keys-file",
 		"auto-trust-anchor-file", "include", "include-toplevel",
-		"val-override-date", "local-data",
+		"val-override-date", "val-sig-skew-min", "val-sig-skew-max",
+		"fake-dsa", "fake-sha1", "local-data",
 		"local-data-ptr", "insecure-lan-zones", "disable-dnssec-lame-check",
 		NULL,
 	};
-	FILE *fp;
+	struct frag_lexer lx;
 	struct stat st;
-	char line[1024];
-	unsigned lineno = 0;
+	char tok[1024];
+	enum frag_token t;
+	const char *must = NULL; /* value an argument must have */
+	const char *must_msg = NULL;
+	unsigned must_arg = 0, must_line = 0, line = 0;
 	int rc = -1;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	memset(&lx, 0, sizeof(lx));
+	lx.line = 1;
+	if ((lx.fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "unbound_config %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode) ||
+	if (fstat(fileno(lx.fp), &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > FRAGMENT_MAX_SIZE) {
 		snprintf(err, errlen, "unbound_config %s: not a regular file of at most %d bytes",
 		    path, FRAGMENT_MAX_SIZE);
 		goto out;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *p = line, *colon, *hash;
-		size_t klen;
+	while ((t = frag_next(&lx, tok, sizeof(tok), &line)) != FRAG_EOF) {
+		size_t klen = strlen(tok);
+		bool keyword = t == FRAG_WORD && klen > 1 && tok[klen - 1] == ':';
 
-		lineno++;
-		if ((hash = strchr(p, '#')) != NULL)
-			*hash = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		if ((colon = strchr(p, ':')) == NULL)
+		if (must != NULL && --must_arg == 0) {
+			if (lx.truncated || strcasecmp(tok, must) != 0) {
+				snprintf(err, errlen, "%s:%u: %s", path, must_line, must_msg);
+				goto out;
+			}
+			must = NULL;
+		}
+		if (!keyword)
 			continue;
-		klen = (size_t)(colon - p);
+		klen--;
 		for (size_t i = 0; forbidden[i] != NULL; i++) {
 			if (strlen(forbidden[i]) == klen &&
-			    strncasecmp(p, forbidden[i], klen) == 0) {
+			    strncasecmp(tok, forbidden[i], klen) == 0) {
 				snprintf(err, errlen,
 				    "%s:%u: option \"%s\" is not allowed here: the trust anchor "
 				    "comes from trust_anchor_file and DNSSEC validation cannot be weakened",
-				    path, lineno, forbidden[i]);
+				    path, line, forbidden[i]);
 				goto out;
 			}
 		}
 		/* Stripped DS records must keep making answers bogus. */
-		if (klen == 22 && strncasecmp(p, "harden-dnssec-stripped", klen) == 0 &&
-		    strstr(colon, "yes") == NULL) {
-			snprintf(err, errlen, "%s:%u: harden-dnssec-stripped may only be yes", path,
-			    lineno);
-			goto out;
+		if (klen == 22 && strncasecmp(tok, "harden-dnssec-stripped", klen) == 0) {
+			must = "yes";
+			must_arg = 1;
+			must_msg = "harden-dnssec-stripped may only be yes";
+			must_line = line;
 		}
 		/* local-zone may only undo a built-in empty zone (the lab's "test."). */
-		if (klen == 10 && strncasecmp(p, "local-zone", klen) == 0 &&
-		    strstr(colon, "nodefault") == NULL) {
-			snprintf(err, errlen,
-			    "%s:%u: local-zone is allowed only with type nodefault", path, lineno);
-			goto out;
+		if (klen == 10 && strncasecmp(tok, "local-zone", klen) == 0) {
+			must = "nodefault";
+			must_arg = 2;
+			must_msg = "local-zone is allowed only with type nodefault";
+			must_line = line;
 		}
+	}
+	if (must != NULL) {
+		snprintf(err, errlen, "%s:%u: %s", path, must_line, must_msg);
+		goto out;
 	}
 	rc = 0;
 out:
-	fclose(fp);
+	fclose(lx.fp);
 	return rc;
 }
 
@@ -472,7 +587,7 @@ parse_packet(struct dns_answer *a, const uint8_t *pkt, size_t len)
 			}
 		}
 		if (a->n_cnames == DNS_MAX_CNAME) {
-			a->outcome = DNS_CNAME_LOOP;
+			a->outcome = DNS_CNAME_TOO_LONG;
 			set_detail(a, "CNAME chain longer than 8");
 			goto out;
 		}
@@ -653,7 +768,7 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 		if (!dns_outcome_definite(a->outcome) && a->outcome != DNS_SERVFAIL)
 			a->dnssec = DNSSEC_INDETERMINATE;
 	}
-	if (q->starting) {
+	if (q->r->resolving) {
 		/* Answered from inside ub_resolve_event(): deliver from the loop. */
 		q->pending = a;
 		event_active(q->timer, EV_TIMEOUT, 0);
@@ -724,9 +839,9 @@ resolver_lookup(struct resolver *r, const char *name, uint16_t qtype, resolver_c
 	TAILQ_INSERT_TAIL(&r->queries, q, entry);
 	r->inflight++;
 
-	q->starting = true;
+	r->resolving = true;
 	rc = ub_resolve_event(r->ctx, name, qtype, LDNS_RR_CLASS_IN, q, ub_done, &q->async_id);
-	q->starting = false;
+	r->resolving = false;
 	if (rc != 0) {
 		log_warnx("resolver: cannot start lookup of %s: %s", name, ub_strerror(rc));
 		if (q->pending != NULL) {

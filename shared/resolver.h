@@ -67,7 +67,8 @@ enum dns_outcome {
 	DNS_BOGUS,       /* DNSSEC validation failed */
 	DNS_TIMEOUT,     /* no answer within our deadline */
 	DNS_TOO_BIG,     /* more records or bytes than our ceilings allow */
-	DNS_CNAME_LOOP,  /* a CNAME chain that loops or is longer than DNS_MAX_CNAME */
+	DNS_CNAME_LOOP,  /* a CNAME chain that loops */
+	DNS_CNAME_TOO_LONG, /* a CNAME chain longer than DNS_MAX_CNAME (our ceiling) */
 	DNS_BAD_ANSWER,  /* a packet we could not parse */
 	DNS_FAILED,      /* resolver-internal failure (out of memory, bad name) */
 };
