@@ -404,11 +404,21 @@ fail:
 	return NULL;
 }
 
-static void
-answer_free(struct dns_answer *a)
+void
+dns_answer_release(struct dns_answer *a)
 {
 	free(a->rrs);
 	free(a->denial);
+	a->rrs = NULL;
+	a->denial = NULL;
+	a->n_rrs = 0;
+	a->n_denial = 0;
+}
+
+static void
+answer_free(struct dns_answer *a)
+{
+	dns_answer_release(a);
 	free(a);
 }
 
@@ -533,8 +543,8 @@ copy_denial(struct dns_answer *a, const ldns_rr_list *auth, ldns_buffer *buf)
  * Parse the answer packet into @p a. On return a->outcome says what
  * happened; rdata of the records is copied into a->rrs (one allocation).
  */
-static void
-parse_packet(struct dns_answer *a, const uint8_t *pkt, size_t len)
+void
+dns_parse_answer(struct dns_answer *a, const uint8_t *pkt, size_t len)
 {
 	ldns_pkt *p = NULL;
 	ldns_rdf *cur = NULL, *seen[DNS_MAX_CNAME + 1] = { NULL };
@@ -763,7 +773,7 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 		set_detail(a, "SERVFAIL (no server gave a usable answer)");
 	} else {
 		a->dnssec = sec == 2 ? DNSSEC_SECURE : DNSSEC_INSECURE;
-		parse_packet(a, packet, (size_t)packet_len);
+		dns_parse_answer(a, packet, (size_t)packet_len);
 		/* An answer that failed our own checks says nothing about DNSSEC. */
 		if (!dns_outcome_definite(a->outcome) && a->outcome != DNS_SERVFAIL)
 			a->dnssec = DNSSEC_INDETERMINATE;

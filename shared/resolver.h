@@ -165,4 +165,15 @@ struct resolver_query *resolver_lookup(struct resolver *r, const char *name,
 /** Cancel a lookup whose callback has not run; the callback will not run. */
 void resolver_cancel(struct resolver_query *q);
 
+/**
+ * Parse one answer packet into @p a, whose qname and qtype must be set
+ * (the rest zeroed, rcode -1): section-count ceilings first, then ldns, then
+ * the CNAME chain from qname and the records of qtype at its end. Used on
+ * every libunbound answer; exposed for tests and fuzzing.
+ */
+void dns_parse_answer(struct dns_answer *a, const uint8_t *pkt, size_t len);
+
+/** Free what dns_parse_answer() allocated in @p a. */
+void dns_answer_release(struct dns_answer *a);
+
 #endif /* MPIC_RESOLVER_H */

@@ -311,6 +311,10 @@ Test(json, empty_containers_are_accepted)
 	cr_expect_eq(json_get(r, "o")->u.obj.n, 0);
 	cr_expect_null(json_get(json_get(r, "o"), "x"));
 	json_doc_free(doc);
+	doc = must_parse("[[],{}]");
+	cr_expect_eq(json_root(doc)->u.arr.n, 2);
+	cr_expect_eq(json_root(doc)->u.arr.items[0]->u.arr.n, 0);
+	json_doc_free(doc);
 }
 
 Test(json, top_level_scalars_are_accepted)
