@@ -21,6 +21,7 @@
 #include "caa.h"
 #include "check_request.h"
 #include "daemon.h"
+#include "errors.h"
 #include "http_server.h"
 #include "json.h"
 #include "log.h"
@@ -86,7 +87,7 @@ reply_bad_request(struct pd *pd, struct http_request *req, enum metric_endpoint 
 	    http_request_path(req), http_request_peer(req), http_request_client(req), msg);
 	metrics_observe(&pd->metrics, ep, M_RES_BAD_REQUEST, 0);
 	if (body == NULL) {
-		reply_json_error(pd, req, 400, "request-validation-failed");
+		reply_json_error(pd, req, 400, ERR_REQUEST_VALIDATION);
 		return;
 	}
 	reply(pd, req, 400, CT_JSON, body, len);
@@ -214,7 +215,7 @@ handle_caa(struct pd *pd, struct http_request *req)
 	if (caa_request_decode(body != NULL ? body : "", len, &c->doc, &c->creq, err,
 	    sizeof(err)) == -1) {
 		check_free(c);
-		reply_bad_request(pd, req, M_EP_CAA, "invalid-request", err);
+		reply_bad_request(pd, req, M_EP_CAA, ISSUE_INVALID_REQUEST, err);
 		return;
 	}
 	if (c->creq.n_domains == 0) {
@@ -225,7 +226,7 @@ handle_caa(struct pd *pd, struct http_request *req)
 		}
 		if (c->creq.n_domains == 0) {
 			check_free(c);
-			reply_bad_request(pd, req, M_EP_CAA, "invalid-request",
+			reply_bad_request(pd, req, M_EP_CAA, ISSUE_INVALID_REQUEST,
 			    "caa_check_parameters.caa_domains: required (this perspective has no "
 			    "default_caa_domain)");
 			return;

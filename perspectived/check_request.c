@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+
 /* Reject control characters in strings we echo or log. */
 static bool
 has_control(const char *s, size_t len)
@@ -181,7 +183,7 @@ caa_response_encode(const struct caa_request *req, const struct caa_result *res,
 		json_w_array_open(w);
 		json_w_object_open(w);
 		json_w_key(w, "error_type");
-		json_w_string(w, "mpic_error:caa_checker:lookup");
+		json_w_string(w, ERRTYPE_CAA_LOOKUP);
 		json_w_key(w, "error_message");
 		json_w_string_lossy(w, msg, strlen(msg));
 		json_w_object_close(w);
@@ -241,7 +243,7 @@ request_error_encode(const char *issue_type, const char *message, size_t *len)
 		return NULL;
 	json_w_object_open(w);
 	json_w_key(w, "error");
-	json_w_string(w, "request-validation-failed");
+	json_w_string(w, ERR_REQUEST_VALIDATION);
 	json_w_key(w, "validation_issues");
 	json_w_array_open(w);
 	json_w_object_open(w);
