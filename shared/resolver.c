@@ -774,8 +774,12 @@ ub_done(void *arg, int rcode, void *packet, int packet_len, int sec, char *why_b
 	} else {
 		a->dnssec = sec == 2 ? DNSSEC_SECURE : DNSSEC_INSECURE;
 		dns_parse_answer(a, packet, (size_t)packet_len);
-		/* An answer that failed our own checks says nothing about DNSSEC. */
-		if (!dns_outcome_definite(a->outcome) && a->outcome != DNS_SERVFAIL)
+		/*
+		 * An error answer (SERVFAIL from unbound's cache, our own ceilings)
+		 * says nothing about DNSSEC: libunbound reports such answers as
+		 * sec 0, which only means "not validated".
+		 */
+		if (!dns_outcome_definite(a->outcome))
 			a->dnssec = DNSSEC_INDETERMINATE;
 	}
 	if (q->r->resolving) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_BODY (1 << 20)
 
@@ -207,4 +208,165 @@ lab_resp_free(struct lab_resp *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+}
+
+/* --- generic additions ---------------------------------------------------- */
+
+int
+lab_request_opts(int i, const char *path, const char *client, const char *body,
+    struct lab_req_opts *o, struct lab_resp *out)
+{
+	const struct lab *l = lab_get();
+	char url[256], cert[600], key[600];
+	struct curl_slist *hdr = NULL;
+	CURLcode cc;
+	CURL *c;
+
+	memset(out, 0, sizeof(*out));
+	o->local_port = 0;
+	cr_assert(i >= 1 && i <= l->n, "no perspective %d in the lab", i);
+	snprintf(url, sizeof(url), "%s://%s:%d%s", o->plain_http ? "http" : "https",
+	    l->p[i].addr, l->p[i].port, path);
+	cr_assert_not_null(c = curl_easy_init());
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, lab_pki("perspective-ca.crt"));
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ssl_version != 0)
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, o->ssl_version);
+	if (client != NULL) {
+		snprintf(cert, sizeof(cert), "%s/%s.crt", l->pki, client);
+		snprintf(key, sizeof(key), "%s/%s.key", l->pki, client);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	hdr = curl_slist_append(hdr, "Expect:");
+	if (body != NULL) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (o->method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, out->err);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 20000L);
+	cc = curl_easy_perform(c);
+	out->curl_code = (int)cc;
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_getinfo(c, CURLINFO_LOCAL_PORT, &o->local_port);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	if (out->body == NULL) {
+		out->body = calloc(1, 1);
+		cr_assert_not_null(out->body);
+	}
+	return cc == CURLE_OK ? 0 : -1;
+}
+
+static void
+log_path(int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s/p%d/log", lab_get()->dir, i);
+}
+
+size_t
+lab_log_size(int i)
+{
+	char path[600];
+	long n;
+	FILE *fp;
+
+	log_path(i, path, sizeof(path));
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : 0;
+	fclose(fp);
+	return n > 0 ? (size_t)n : 0;
+}
+
+char *
+lab_log_since(int i, size_t from)
+{
+	char path[600];
+	size_t len = 0, cap = 4096, n;
+	char *buf = malloc(cap), *nb;
+	FILE *fp;
+
+	cr_assert_not_null(buf);
+	buf[0] = '\0';
+	log_path(i, path, sizeof(path));
+	if ((fp = fopen(path, "r")) == NULL)
+		return buf;
+	if (fseek(fp, (long)from, SEEK_SET) != 0) {
+		fclose(fp);
+		return buf;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			cr_assert_not_null(nb = realloc(buf, cap * 2));
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	buf[len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+char *
+lab_log_wait_line(int i, size_t from, const char *a, const char *b, int timeout_ms)
+{
+	struct timespec pause = { 0, 20 * 1000000L };
+
+	for (int waited = 0;; waited += 20) {
+		char *text = lab_log_since(i, from), *line = text;
+
+		while (line != NULL && *line != '\0') {
+			char *nl = strchr(line, '\n');
+
+			if (nl != NULL)
+				*nl = '\0';
+			if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL)) {
+				char *copy = strdup(line);
+
+				free(text);
+				cr_assert_not_null(copy);
+				return copy;
+			}
+			line = nl != NULL ? nl + 1 : NULL;
+		}
+		free(text);
+		if (waited >= timeout_ms)
+			return NULL;
+		nanosleep(&pause, NULL);
+	}
+}
+
+double
+lab_metric(int i, const char *series)
+{
+	struct lab_resp r;
+	size_t slen = strlen(series);
+	double v = -1;
+	const char *p;
+
+	if (lab_status_get(i, "/metrics", &r) != 0 || r.status != 200) {
+		lab_resp_free(&r);
+		return -1;
+	}
+	for (p = r.body; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+		if (strncmp(p, series, slen) == 0 && p[slen] == ' ') {
+			v = strtod(p + slen + 1, NULL);
+			break;
+		}
+	}
+	lab_resp_free(&r);
+	return v;
 }

@@ -65,4 +65,43 @@ int lab_status_get(int i, const char *path, struct lab_resp *out);
 
 void lab_resp_free(struct lab_resp *r);
 
+/* --- generic additions (after the original interface) -------------------- */
+
+/* Options for lab_request_opts(); zero values mean lab_request()'s defaults. */
+struct lab_req_opts {
+	const char *method;   /* custom method ("PUT", "DELETE"), NULL: GET or POST */
+	long ssl_version;     /* CURLOPT_SSLVERSION value (CURL_SSLVERSION_TLSv1_2 |
+	                       * CURL_SSLVERSION_MAX_TLSv1_2, ...), 0: curl's default */
+	bool plain_http;      /* speak plain HTTP to the API port */
+	long timeout_ms;      /* 0: 20 s */
+	long local_port;      /* out: the client's local port (0 if unknown) */
+};
+
+/**
+ * lab_request() with options; the body, if any, is sent as is, and curl's
+ * "Expect: 100-continue" is suppressed.
+ */
+int lab_request_opts(int i, const char *path, const char *client, const char *body,
+    struct lab_req_opts *o, struct lab_resp *out);
+
+/** Size in bytes of LAB_DIR/p<i>/log now (0 if missing). */
+size_t lab_log_size(int i);
+
+/** LAB_DIR/p<i>/log from byte @p from to its end, heap, NUL-terminated. */
+char *lab_log_since(int i, size_t from);
+
+/**
+ * Wait up to @p timeout_ms for a line in LAB_DIR/p<i>/log, after byte
+ * @p from, that contains both @p a and @p b (@p b may be NULL).
+ * @return a heap copy of the line, or NULL.
+ */
+char *lab_log_wait_line(int i, size_t from, const char *a, const char *b, int timeout_ms);
+
+/**
+ * The value of one series in perspective @p i's /metrics (status port),
+ * e.g. "perspectived_requests_total{endpoint=\"caa\",result=\"bad_request\"}".
+ * @return the value, or -1 when the series or the page is missing.
+ */
+double lab_metric(int i, const char *series);
+
 #endif /* TEST_LAB_H */
