@@ -219,8 +219,10 @@ reload(struct pd *pd)
 		sd_notify(0, "READY=1");
 		return;
 	}
-	if (ncfg.listen.n != pd->cfg.listen.n || !same(ncfg.status_listen, pd->cfg.status_listen))
-		log_warnx("reload: listen and status_listen changes take effect at the next restart");
+	if (ncfg.listen.n != pd->cfg.listen.n || !same(ncfg.status_listen, pd->cfg.status_listen) ||
+	    ncfg.max_connections != pd->cfg.max_connections)
+		log_warnx("reload: listen, status_listen and max_connections changes take effect at "
+		    "the next restart");
 	for (size_t i = 0; i < ncfg.listen.n && i < pd->cfg.listen.n; i++)
 		if (!same(ncfg.listen.v[i], pd->cfg.listen.v[i]))
 			log_warnx("reload: listen changes take effect at the next restart");
@@ -277,9 +279,9 @@ begin_drain(struct pd *pd, const char *signame)
 	pd->draining = true;
 	sd_notify(0, "STOPPING=1");
 	log_info("%s: stopping; %zu checks in flight", signame, pd->n_checks);
+	/* The status listener stays open: /livez and /readyz ("shutting
+	 * down") keep answering an operator until the process exits. */
 	http_server_stop_accepting(pd->api);
-	if (pd->status != NULL)
-		http_server_stop_accepting(pd->status);
 	if (pd->probe_q != NULL) {
 		resolver_cancel(pd->probe_q);
 		pd->probe_q = NULL;
@@ -299,10 +301,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct pd *pd = arg;
 
 	(void)what;
-	if (sig == SIGHUP)
+	if (sig == SIGHUP && pd->draining) {
+		/* A reload now would send systemd READY=1 after STOPPING=1. */
+		log_info("SIGHUP: ignored while stopping");
+	} else if (sig == SIGHUP) {
 		reload(pd);
-	else
+	} else {
 		begin_drain(pd, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	}
 }
 
 static int
@@ -316,8 +322,8 @@ listen_all(struct pd *pd, char *err, size_t errlen)
 		    http_server_listen(pd->api, host, port, why, sizeof(why)) == -1) {
 			const struct cfg_loc *loc = &pd->cfg.listen.loc[i];
 
-			snprintf(err, errlen, "%s:%u: listen %s: %s", loc->file != NULL ? loc->file :
-			    pd->config_path, loc->line, pd->cfg.listen.v[i], why);
+			snprintf(err, errlen, "%s:%u: listen: %s", loc->file != NULL ? loc->file :
+			    pd->config_path, loc->line, why);
 			return -1;
 		}
 		log_info("serving checks on https://%s (mutual TLS)", pd->cfg.listen.v[i]);
@@ -325,7 +331,11 @@ listen_all(struct pd *pd, char *err, size_t errlen)
 	if (pd->cfg.status_listen != NULL) {
 		if (cfg_parse_hostport(pd->cfg.status_listen, host, sizeof(host), &port) == -1 ||
 		    http_server_listen(pd->status, host, port, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "status_listen %s: %s", pd->cfg.status_listen, why);
+			const struct cfg_loc *loc = cfg_where(&pd->cfg.ini, "perspective", "",
+			    "status_listen");
+
+			snprintf(err, errlen, "%s:%u: status_listen: %s",
+			    loc != NULL ? loc->file : pd->config_path, loc != NULL ? loc->line : 0, why);
 			return -1;
 		}
 		log_info("status on http://%s", pd->cfg.status_listen);

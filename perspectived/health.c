@@ -192,9 +192,12 @@ health_main(int argc, char **argv, const char *default_config)
 		const char *u = argv[optind];
 		const char *slash = strstr(u, "://");
 
-		/* A bare address means its /readyz. */
+		/* A bare address (with or without a final "/") means its /readyz. */
 		slash = slash != NULL ? strchr(slash + 3, '/') : NULL;
-		snprintf(url, sizeof(url), "%s%s", u, slash == NULL ? "/readyz" : "");
+		if (slash != NULL && strcmp(slash, "/") == 0)
+			snprintf(url, sizeof(url), "%.*sreadyz", (int)strlen(u), u);
+		else
+			snprintf(url, sizeof(url), "%s%s", u, slash == NULL ? "/readyz" : "");
 	} else if (default_url(config, url, sizeof(url)) == -1) {
 		return HEALTH_UNREACHABLE;
 	}
