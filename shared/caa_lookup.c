@@ -48,7 +48,6 @@ struct level {
 	struct dns_rr *rrs; /* copied, one allocation with their rdata */
 	size_t n_rrs;
 	uint32_t min_ttl;
-	char owner[NAME_BUF];
 	char detail[320];
 };
 
@@ -60,7 +59,7 @@ struct caa_check {
 	char *account_uri;
 	char *method_label;
 	bool allow_lookup_failure;
-	struct level levels[CAA_MAX_LEVELS];
+	struct level *levels; /* one per label, allocated for this name */
 	size_t n_levels;
 	struct dnssec_proof *proof;
 	size_t failed_level;
@@ -86,6 +85,7 @@ check_free(struct caa_check *c)
 {
 	for (size_t i = 0; i < c->n_levels; i++)
 		level_reset(&c->levels[i]);
+	free(c->levels);
 	dnssec_proof_cancel(c->proof);
 	for (size_t i = 0; i < c->policy.n_domains; i++)
 		free(c->domain_store[i]);
@@ -209,7 +209,6 @@ keep_answer(struct level *l, const struct dns_answer *a)
 	l->outcome = a->outcome;
 	l->dnssec = a->dnssec;
 	snprintf(l->detail, sizeof(l->detail), "%s", a->detail);
-	snprintf(l->owner, sizeof(l->owner), "%s", a->owner);
 	if (a->outcome == DNS_OK) {
 		for (size_t i = 0; i < a->n_rrs; i++)
 			total += a->rrs[i].rdlen;
@@ -352,7 +351,7 @@ caa_check_start(struct resolver *r, const struct caa_check_params *p, caa_done_c
     void *arg)
 {
 	struct caa_check *c;
-	size_t len = strlen(p->name);
+	size_t len = strlen(p->name), nlev = 0;
 	const char *n;
 
 	if (len == 0 || len >= NAME_BUF || p->policy.n_domains > CAA_MAX_DOMAINS)
@@ -382,7 +381,11 @@ caa_check_start(struct resolver *r, const struct caa_check_params *p, caa_done_c
 	c->policy.method_label = c->method_label;
 
 	/* One level per label, from the name itself up to the TLD. */
-	for (n = c->name; n != NULL && c->n_levels < CAA_MAX_LEVELS; n = name_parent(n)) {
+	for (n = c->name; n != NULL && nlev < CAA_MAX_LEVELS; n = name_parent(n))
+		nlev++;
+	if ((c->levels = calloc(nlev, sizeof(*c->levels))) == NULL)
+		goto fail;
+	for (n = c->name; n != NULL && c->n_levels < nlev; n = name_parent(n)) {
 		c->levels[c->n_levels].c = c;
 		c->levels[c->n_levels++].name = n;
 	}
