@@ -1410,7 +1410,17 @@ w_string(struct json_writer *w, const unsigned char *s, size_t len, bool lossy)
 	while (i < len) {
 		char esc = 0;
 
-		if ((n = utf8_next(s + i, len - i, &cp, &skip)) == 0) {
+		n = utf8_next(s + i, len - i, &cp, &skip);
+		/*
+		 * Lossy strings carry network data: a NUL byte becomes U+FFFD
+		 * like invalid UTF-8, because our own parser (and so the
+		 * plugin reading a perspective's answer) refuses \u0000.
+		 */
+		if (lossy && n == 1 && cp == 0) {
+			n = 0;
+			skip = 1;
+		}
+		if (n == 0) {
 			if (!lossy) {
 				free(lit);
 				w->failed = true;

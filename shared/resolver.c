@@ -491,6 +491,79 @@ set_detail(struct dns_answer *a, const char *what)
 	    type_name(a->qtype));
 }
 
+#define DNS_MAX_TXT_STRINGS 128
+
+/* Skip the (possibly compressed) name at pkt[*i]; false if malformed. */
+static bool
+skip_name(const uint8_t *pkt, size_t len, size_t *i)
+{
+	size_t total = 0;
+
+	while (*i < len) {
+		uint8_t b = pkt[*i];
+
+		if (b == 0) {
+			(*i)++;
+			return true;
+		}
+		if ((b & 0xc0) == 0xc0) {
+			if (*i + 2 > len)
+				return false;
+			*i += 2;
+			return true;
+		}
+		if ((b & 0xc0) != 0 || (total += 1 + (size_t)b) > 255)
+			return false;
+		*i += 1 + (size_t)b;
+	}
+	return false;
+}
+
+/*
+ * Walk every record before ldns sees the packet: bounds, and record kinds
+ * that make ldns 1.8.3 misbehave. TSIG and TKEY records leak its memory
+ * (NLnetLabs/ldns#317); a TXT record of thousands of empty strings, or an
+ * APL record of thousands of items, becomes one field each and costs
+ * hundreds of megabytes (NLnetLabs/ldns#294). None of them belongs in an
+ * answer we need.
+ */
+static const char *
+prescan(const uint8_t *pkt, size_t len)
+{
+	size_t i = 12, n_rr = (size_t)rd16(pkt + 6) + rd16(pkt + 8) + rd16(pkt + 10);
+
+	for (size_t q = 0; q < rd16(pkt + 4); q++) {
+		if (!skip_name(pkt, len, &i) || (i += 4) > len)
+			return "malformed question";
+	}
+	for (size_t r = 0; r < n_rr; r++) {
+		uint16_t type, rdlen;
+
+		if (!skip_name(pkt, len, &i) || i + 10 > len)
+			return "malformed record";
+		type = rd16(pkt + i);
+		rdlen = rd16(pkt + i + 8);
+		i += 10;
+		if (i + rdlen > len)
+			return "record longer than the packet";
+		if (type == 249 || type == 250 || type == 42)
+			return "TKEY, TSIG or APL record in an answer";
+		if (type == DNS_TYPE_TXT || type == 99 /* SPF */) {
+			size_t k = 0, strings = 0;
+
+			while (k < rdlen) {
+				k += 1 + (size_t)pkt[i + k];
+				if (++strings > DNS_MAX_TXT_STRINGS)
+					return "TXT record with more than 128 strings";
+			}
+			if (k != rdlen)
+				return "malformed TXT record";
+		}
+		i += rdlen;
+	}
+	return NULL;
+}
+
 /*
  * Keep the NSEC and NSEC3 records of a DS answer's authority section, so
  * that dnssec_proof.c can look for an insecure delegation. They are only
@@ -537,6 +610,10 @@ copy_denial(struct dns_answer *a, const ldns_rr_list *auth, ldns_buffer *buf)
 		}
 	}
 	a->n_denial = k;
+	if (k == 0) {
+		free(a->denial);
+		a->denial = NULL;
+	}
 }
 
 /*
@@ -552,11 +629,17 @@ dns_parse_answer(struct dns_answer *a, const uint8_t *pkt, size_t len)
 	ldns_buffer *buf = NULL;
 	size_t nseen = 0, n, total = 0;
 	uint8_t *store = NULL;
+	const char *why;
 
 	if (len < 12 || rd16(pkt + 6) > DNS_MAX_SECTION_RRS ||
 	    rd16(pkt + 8) > DNS_MAX_SECTION_RRS || rd16(pkt + 10) > DNS_MAX_SECTION_RRS) {
 		a->outcome = len < 12 ? DNS_BAD_ANSWER : DNS_TOO_BIG;
 		set_detail(a, len < 12 ? "short answer packet" : "answer with too many records");
+		return;
+	}
+	if ((why = prescan(pkt, len)) != NULL) {
+		a->outcome = DNS_BAD_ANSWER;
+		set_detail(a, why);
 		return;
 	}
 	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK) {
