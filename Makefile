@@ -121,7 +121,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(SHARED_SRC) $(PD_SRC) $(wildcard shared/*.h pe
 fuzz-bin: $(FUZZ_BIN)
 
 fuzz: deps $(FUZZ_BIN)
-	tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS)
+	FUZZ_JOBS=$${FUZZ_JOBS:-$$(nproc)} tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(TOOL_BIN)
+	tests/bench
 
 # --- the two README commands -------------------------------------------------
 
