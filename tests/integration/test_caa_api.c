@@ -10,8 +10,8 @@
  * trace_identifier, and the identity of the perspective that answered.
  * The JSON is read with the project's own decoder (shared/json.h).
  *
- * The lab configures no [caa] default_caa_domain, so requests name their
- * CA in caa_domains; without one the perspective answers 400.
+ * The lab configures [caa] default_caa_domain = ca.example.net, but most
+ * requests here name their CA in caa_domains.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -29,7 +29,8 @@ TestSuite(caa_api, .timeout = 60);
 struct caa_case {
 	int p;                  /* perspective that is asked */
 	const char *target;     /* domain_or_ip_target, JSON-safe */
-	const char *params;     /* caa_check_parameters as JSON text; NULL: ["ca.example.net"] */
+	const char *params;     /* caa_check_parameters as JSON text; NULL: ["ca.example.net"];
+				   NO_PARAMS: the field is left out */
 	const char *trace;      /* trace_identifier, NULL: not sent */
 	const char *request_id; /* NULL: not sent */
 	const char *extra;      /* more top-level members ("\"a\":1"), or NULL */
@@ -117,6 +118,9 @@ ends_with(const char *s, const char *suffix)
 }
 
 /* POST /caa with the lab client; returns the 200 answer's parsed document. */
+/* A params value meaning "send no caa_check_parameters at all". */
+static const char NO_PARAMS[] = "";
+
 static struct json_doc *
 post_caa(const struct caa_case *k, struct lab_resp *r, long long *before, long long *after)
 {
@@ -130,9 +134,13 @@ post_caa(const struct caa_case *k, struct lab_resp *r, long long *before, long l
 		snprintf(rid, sizeof(rid), ",\"request_id\":\"%s\"", k->request_id);
 	if (k->extra != NULL)
 		snprintf(extra, sizeof(extra), ",%s", k->extra);
-	snprintf(body, sizeof(body),
-	    "{\"domain_or_ip_target\":\"%s\"%s%s,\"caa_check_parameters\":%s%s}", k->target,
-	    trace, rid, k->params != NULL ? k->params : DEFAULT_PARAMS, extra);
+	if (k->params == NO_PARAMS)
+		snprintf(body, sizeof(body), "{\"domain_or_ip_target\":\"%s\"%s%s%s}", k->target,
+		    trace, rid, extra);
+	else
+		snprintf(body, sizeof(body),
+		    "{\"domain_or_ip_target\":\"%s\"%s%s,\"caa_check_parameters\":%s%s}",
+		    k->target, trace, rid, k->params != NULL ? k->params : DEFAULT_PARAMS, extra);
 	*before = wall_ns();
 	cr_assert_eq(lab_request(k->p, "/caa", "client", body, r), 0,
 	    "POST /caa %s to perspective %d failed: %s", k->target, k->p, r->err);
@@ -630,24 +638,39 @@ Test(caa_api, every_perspective_names_its_own_code_and_rir)
 
 /*
  * Open MPIC: caa_domains null or [] means the perspective's default list.
- * The lab sets no [caa] default_caa_domain, so every form of "no list" is a
- * 400 that names caa_check_parameters.caa_domains.
+ * The lab configures [caa] default_caa_domain = ca.example.net, so every
+ * form of "no list" decides as if ca.example.net had been sent. (Without a
+ * configured default the request is a 400: see test_daemon.c.)
  */
-Test(caa_api, no_caa_domains_without_a_configured_default_is_400)
+Test(caa_api, no_caa_domains_uses_the_configured_default)
 {
-	static const char *const bodies[] = {
-		"{\"domain_or_ip_target\":\"caa.secure.test\"}",
-		"{\"domain_or_ip_target\":\"caa.secure.test\",\"caa_check_parameters\":null}",
-		"{\"domain_or_ip_target\":\"caa.secure.test\",\"caa_check_parameters\":{}}",
-		"{\"domain_or_ip_target\":\"caa.secure.test\","
-		"\"caa_check_parameters\":{\"caa_domains\":null}}",
-		"{\"domain_or_ip_target\":\"caa.secure.test\","
-		"\"caa_check_parameters\":{\"caa_domains\":[]}}",
-		NULL,
+	static const char *const params[] = {
+		NO_PARAMS,
+		"null",
+		"{}",
+		"{\"caa_domains\":null}",
+		"{\"caa_domains\":[]}",
 	};
 
-	for (size_t i = 0; bodies[i] != NULL; i++)
-		expect_400(i % 2 == 0 ? 3 : 5, bodies[i], "caa_check_parameters.caa_domains");
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		run_case(&(struct caa_case){ .p = i % 2 == 0 ? 3 : 5, .target = "caa.secure.test",
+		    .params = params[i], .completed = true, .passed = true, .present = 1,
+		    .found_at = "caa.secure.test",
+		    .records = { "0 issue \"ca.example.net\"",
+			"0 iodef \"mailto:security@example.net\"" },
+		    .dnssec = "secure" });
+		run_case(&(struct caa_case){ .p = i % 2 == 0 ? 5 : 3, .target = "deny.secure.test",
+		    .params = params[i], .completed = true, .passed = false, .present = 1,
+		    .found_at = "deny.secure.test", .records = { "0 issue \"other-ca.example\"" },
+		    .dnssec = "secure" });
+	}
+}
+
+Test(caa_api, caa_domains_entry_that_is_not_a_domain_name_is_400)
+{
+	expect_400(3, "{\"domain_or_ip_target\":\"caa.secure.test\","
+	    "\"caa_check_parameters\":{\"caa_domains\":[\"ca.example.net\",\"not a name\"]}}",
+	    "caa_check_parameters.caa_domains[1]");
 }
 
 Test(caa_api, caa_domains_are_compared_ignoring_case)

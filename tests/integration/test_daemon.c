@@ -15,7 +15,8 @@
  * Addresses (one per test, so tests may run in parallel): .60-.61 SIGHUP,
  * .62-.63 and .73 SIGTERM, .64-.65 sd_notify, .66-.68 health, .69-.70
  * limits, .71 status listener, .72 -t (nothing is bound), .74-.75 start-up
- * failures. DAEMON_TEST_KEEP=1 keeps each test's folder (configs, logs).
+ * failures, .76 no default CAA domain. DAEMON_TEST_KEEP=1 keeps each test's
+ * folder (configs, logs).
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -1058,6 +1059,28 @@ Test(daemon, max_connections_refuses_connection_beyond_the_limit)
 	du_tls_close(t2);
 	du_tls_close(t3);
 	stop_daemon(p);
+	du_conf_free(&c);
+	du_finish();
+}
+
+Test(daemon, caa_without_domains_and_without_a_default_is_400)
+{
+	struct du_conf c;
+	struct lab_resp r;
+
+	/* No [caa] default_caa_domain here, unlike the lab's perspectives. */
+	du_conf_init(&c, "127.0.10.76");
+	(void)start_daemon(&c, NULL);
+	du_https(c.addr, "/caa", "client", "{\"domain_or_ip_target\":\"caa.secure.test\"}", 5000,
+	    &r);
+	cr_assert_eq(r.status, 400, "status %ld: %s", r.status, r.body);
+	assert_contains(r.body, "caa_check_parameters.caa_domains: required", "400 body");
+	lab_resp_free(&r);
+	du_https(c.addr, "/caa", "client", "{\"domain_or_ip_target\":\"caa.secure.test\","
+	    "\"caa_check_parameters\":{\"caa_domains\":[\"ca.example.net\"]}}", 5000, &r);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	assert_contains(r.body, "\"check_passed\":true", "with caa_domains");
+	lab_resp_free(&r);
 	du_conf_free(&c);
 	du_finish();
 }
