@@ -41,6 +41,8 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
+#include "utf8.h"
+
 const struct json_limits json_default_limits = {
 	.max_bytes = 65536,
 	.max_depth = 32,
@@ -113,73 +115,6 @@ quote_input(char *out, size_t outlen, const char *s, size_t len)
 		o += 3;
 	}
 	out[o] = '\0';
-}
-
-/*
- * Decode one UTF-8 sequence strictly (Unicode 15, table 3-7: no overlong
- * forms, no surrogates, nothing above U+10FFFF).
- * @return the length of the valid sequence at @p s with its code point in
- *         @p cp, or 0 when it is invalid, with @p skip set to the length of
- *         the maximal invalid subpart (at least 1), which is the unit the
- *         Unicode standard recommends replacing by one U+FFFD.
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, uint32_t *cp, size_t *skip)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		v = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		v = c & 0x0fu;
-		if (c == 0xe0)
-			lo = 0xa0; /* Shorter forms would be overlong. */
-		else if (c == 0xed)
-			hi = 0x9f; /* U+D800..U+DFFF are surrogates. */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		v = c & 0x07u;
-		if (c == 0xf0)
-			lo = 0x90; /* Shorter forms would be overlong. */
-		else if (c == 0xf4)
-			hi = 0x8f; /* Nothing above U+10FFFF. */
-	} else {
-		*skip = 1;
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi) {
-			*skip = i;
-			return 0;
-		}
-		v = (v << 6) | (s[i] & 0x3fu);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = v;
-	return need + 1;
-}
-
-static bool
-utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, skip;
-	uint32_t cp;
-
-	while (i < len) {
-		if ((n = utf8_next(s + i, len - i, &cp, &skip)) == 0)
-			return false;
-		i += n;
-	}
-	return true;
 }
 
 /* ----------------------------------------------------------------------------
@@ -1410,7 +1345,7 @@ w_string(struct json_writer *w, const unsigned char *s, size_t len, bool lossy)
 	while (i < len) {
 		char esc = 0;
 
-		n = utf8_next(s + i, len - i, &cp, &skip);
+		n = utf8_decode(s + i, len - i, &cp, &skip);
 		/*
 		 * Lossy strings carry network data: a NUL byte becomes U+FFFD
 		 * like invalid UTF-8, because our own parser (and so the

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 #define LOG_LINE_MAX 8192      /* one output line, newline included */
 #define LOG_MSG_MAX 8192       /* the formatted message before escaping */
 #define LOG_NAME_MAX 64        /* ident and perspective code, NUL included */
@@ -84,52 +86,6 @@ set_name(char dst[LOG_NAME_MAX], const char *src)
 	dst[n] = '\0';
 }
 
-/*
- * Decode one UTF-8 character at @p s (@p len > 0, first byte >= 0x80).
- * @param cp receives the code point when the sequence is valid
- * @return the bytes it occupies; for an invalid sequence, the length of its
- *         maximal valid prefix (at least 1), which becomes one U+FFFD as
- *         Unicode recommends (chapter 3, "U+FFFD Substitution").
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, uint32_t *cp, bool *valid)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-	uint32_t v;
-
-	*valid = false;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		v = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		v = c & 0x0fu;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		v = c & 0x07u;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else
-		return 1;
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi)
-			return i;
-		v = (v << 6) | (s[i] & 0x3fu);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = v;
-	*valid = true;
-	return need + 1;
-}
-
 /* "\u" and four lower-case hex digits into @p rep (6 bytes). */
 static size_t
 u_escape(char *rep, uint32_t cp)
@@ -190,9 +146,13 @@ escape_into(const char *s, size_t len, char *out, size_t outlen,
 			}
 		} else {
 			uint32_t cp = 0;
+			size_t skip = 1;
 			bool valid;
 
-			step = utf8_next(u + i, len - i, &cp, &valid);
+			step = utf8_decode(u + i, len - i, &cp, &skip);
+			valid = step != 0;
+			if (!valid)
+				step = skip;
 			if (!valid) {
 				src = replacement;
 				rlen = sizeof(replacement) - 1;
