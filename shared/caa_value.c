@@ -40,15 +40,21 @@ caa_record_parse(const uint8_t *rdata, size_t len, struct caa_record *rec)
 	return 0;
 }
 
-/* Append @p n bytes, escaped for presentation format; false if no room. */
+/*
+ * Append @p n bytes, escaped for presentation format; false if no room. In
+ * a tag (@p tag true) anything but letters and digits is escaped as \DDD,
+ * so a malformed tag cannot make the text ambiguous.
+ */
 static bool
-append_escaped(char *out, size_t *o, size_t outlen, const uint8_t *b, size_t n)
+append_escaped(char *out, size_t *o, size_t outlen, const uint8_t *b, size_t n, bool tag)
 {
 	for (size_t i = 0; i < n; i++) {
 		char esc[8];
 		size_t elen = 1;
 
-		if (b[i] == '"' || b[i] == '\\') {
+		if (tag && !is_alnum(b[i])) {
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\%03u", b[i]);
+		} else if (b[i] == '"' || b[i] == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)b[i];
 			elen = 2;
@@ -78,11 +84,11 @@ caa_record_text(const uint8_t *rdata, size_t len, char *out, size_t outlen)
 		return -1;
 	o = (size_t)n;
 	/* The tag as it was sent: escaped too, so any rdata gives printable text. */
-	if (!append_escaped(out, &o, outlen, rdata + 2, taglen) || o + 2 >= outlen)
+	if (!append_escaped(out, &o, outlen, rdata + 2, taglen, true) || o + 2 >= outlen)
 		return -1;
 	out[o++] = ' ';
 	out[o++] = '"';
-	if (!append_escaped(out, &o, outlen, rdata + 2 + taglen, len - 2 - taglen) ||
+	if (!append_escaped(out, &o, outlen, rdata + 2 + taglen, len - 2 - taglen, false) ||
 	    o + 2 > outlen)
 		return -1;
 	out[o++] = '"';

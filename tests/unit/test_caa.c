@@ -209,6 +209,16 @@ Test(caa_record, text_form_matches_open_mpic)
 	cr_assert_str_eq(out, "128 TBS \"say \\\"hi\\\"\\\\\\010\"");
 }
 
+Test(caa_record, text_form_escapes_a_malformed_tag)
+{
+	static const uint8_t rd[] = { 0, 3, 'a', ' ', 'b', 'v' };
+	char out[64];
+
+	/* Without escaping this would read 0 a b "v", like a tag "a" and junk. */
+	cr_assert_eq(caa_record_text(rd, sizeof(rd), out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "0 a\\032b \"v\"");
+}
+
 Test(caa_record, text_form_fails_cleanly_when_out_is_small)
 {
 	struct rrset s = { .n = 0 };
