@@ -30,7 +30,7 @@ LAB_API_PORT=8443
 LAB_STATUS_PORT=8081
 LAB_MAX_PERSPECTIVES=10
 
-LAB_FIXTURE_ZONE=${LAB_FIXTURE_ZONE:-/work/shared/fixtures/open-mpic/zone/integration-testing.open-mpic.org.zone}
+LAB_FIXTURE_ZONE=${LAB_FIXTURE_ZONE:-$LAB_REPO/tests/fixtures/open-mpic/zone/integration-testing.open-mpic.org.zone}
 
 # Perspective i (1-based): code, RIR, address.
 lab_code() {
