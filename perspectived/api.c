@@ -143,11 +143,11 @@ finish_caa(struct check *c, const struct caa_result *res)
 	if (res != NULL)
 		pd->metrics.dnssec[res->dnssec]++;
 	log_info("caa %s: %s%s%s (dnssec %s) in %.0f ms; request_id %s trace %s client %s",
-	    c->creq.target.name, verdict, res != NULL ? ": " : "",
+	    c->creq.common.target.name, verdict, res != NULL ? ": " : "",
 	    res != NULL ? res->reason : ": IP address, CAA does not apply",
 	    res != NULL ? dnssec_status_name(res->dnssec) : "n/a", secs * 1000,
-	    c->creq.request_id != NULL ? c->creq.request_id : "-",
-	    c->creq.trace_identifier != NULL ? c->creq.trace_identifier : "-",
+	    c->creq.common.request_id != NULL ? c->creq.common.request_id : "-",
+	    c->creq.common.trace_identifier != NULL ? c->creq.common.trace_identifier : "-",
 	    http_request_client(c->req));
 	body = caa_response_encode(&c->creq, res, &id, now_ns(), &len);
 	if (body == NULL)
@@ -235,17 +235,17 @@ handle_caa(struct pd *pd, struct http_request *req)
 	TAILQ_INSERT_TAIL(&pd->checks, c, entry);
 	pd->n_checks++;
 	pd->metrics.inflight = (int64_t)pd->n_checks;
-	if (c->creq.target.kind != TARGET_DNS) {
+	if (c->creq.common.target.kind != TARGET_DNS) {
 		/* BR 3.2.2.8 concerns domain names; an IP address has no CAA. */
 		finish_caa(c, NULL);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
-	p.name = c->creq.target.name;
+	p.name = c->creq.common.target.name;
 	p.policy.domains = c->creq.domains;
 	p.policy.n_domains = c->creq.n_domains;
 	p.policy.cert_type = c->creq.cert_type;
-	p.policy.wildcard = c->creq.target.wildcard;
+	p.policy.wildcard = c->creq.common.target.wildcard;
 	p.policy.account_uri = c->creq.account_uri;
 	p.policy.method_label = c->creq.method_label;
 	p.allow_lookup_failure = c->creq.allow_lookup_failure;

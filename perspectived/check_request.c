@@ -12,8 +12,8 @@
 #include "errors.h"
 
 /* Reject control characters in strings we echo or log. */
-static bool
-has_control(const char *s, size_t len)
+bool
+check_has_control(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -69,7 +69,7 @@ decode_params(const struct json_value *p, struct caa_request *req, char *err, si
 	    &req->account_uri, &len, err, errlen);
 	if (rc == -1)
 		return -1;
-	if (rc == 1 && (len == 0 || has_control(req->account_uri, len))) {
+	if (rc == 1 && (len == 0 || check_has_control(req->account_uri, len))) {
 		snprintf(err, errlen,
 		    "caa_check_parameters.account_uri: must be a non-empty URI without control characters");
 		return -1;
@@ -88,53 +88,66 @@ decode_params(const struct json_value *p, struct caa_request *req, char *err, si
 }
 
 int
-caa_request_decode(const char *body, size_t len, struct json_doc **docp,
-    struct caa_request *req, char *err, size_t errlen)
+check_common_decode(const char *body, size_t len, unsigned flags, struct json_doc **docp,
+    const struct json_value **rootp, struct check_common *c, char *err, size_t errlen)
 {
-	const struct json_value *root, *params;
+	const struct json_value *root;
 	const char *why;
 	size_t slen;
 	int rc;
 
-	memset(req, 0, sizeof(*req));
-	req->cert_type = CAA_CERT_TLS_SERVER;
+	memset(c, 0, sizeof(*c));
 	if ((*docp = json_parse(body, len, NULL, err, errlen)) == NULL)
 		return -1;
-	root = json_root(*docp);
+	*rootp = root = json_root(*docp);
 	if (root->type != JSON_OBJECT) {
 		snprintf(err, errlen, "the body must be a JSON object");
 		return -1;
 	}
-	rc = json_get_string(root, "", "domain_or_ip_target", NAME_MAX_INPUT, &req->target_raw,
-	    &req->target_raw_len, err, errlen);
+	rc = json_get_string(root, "", "domain_or_ip_target", NAME_MAX_INPUT, &c->target_raw,
+	    &c->target_raw_len, err, errlen);
 	if (rc == -1)
 		return -1;
 	if (rc == 0) {
 		snprintf(err, errlen, "domain_or_ip_target: required");
 		return -1;
 	}
-	/* CAA applies to wildcard names too (issuewild). */
-	if (target_parse(req->target_raw, req->target_raw_len, NAME_ALLOW_WILDCARD, &req->target,
-	    &why) == -1) {
+	if (target_parse(c->target_raw, c->target_raw_len, flags, &c->target, &why) == -1) {
 		snprintf(err, errlen, "domain_or_ip_target: %s", why);
 		return -1;
 	}
-	rc = json_get_string(root, "", "trace_identifier", REQ_MAX_TRACE, &req->trace_identifier,
+	rc = json_get_string(root, "", "trace_identifier", REQ_MAX_TRACE, &c->trace_identifier,
 	    &slen, err, errlen);
 	if (rc == -1)
 		return -1;
-	if (rc == 1 && has_control(req->trace_identifier, slen)) {
+	if (rc == 1 && check_has_control(c->trace_identifier, slen)) {
 		snprintf(err, errlen, "trace_identifier: control characters are not allowed");
 		return -1;
 	}
-	rc = json_get_string(root, "", "request_id", REQ_MAX_REQUEST_ID, &req->request_id, &slen,
+	rc = json_get_string(root, "", "request_id", REQ_MAX_REQUEST_ID, &c->request_id, &slen,
 	    err, errlen);
 	if (rc == -1)
 		return -1;
-	if (rc == 1 && has_control(req->request_id, slen)) {
+	if (rc == 1 && check_has_control(c->request_id, slen)) {
 		snprintf(err, errlen, "request_id: control characters are not allowed");
 		return -1;
 	}
+	return 0;
+}
+
+int
+caa_request_decode(const char *body, size_t len, struct json_doc **docp,
+    struct caa_request *req, char *err, size_t errlen)
+{
+	const struct json_value *root, *params;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	req->cert_type = CAA_CERT_TLS_SERVER;
+	/* CAA applies to wildcard names too (issuewild). */
+	if (check_common_decode(body, len, NAME_ALLOW_WILDCARD, docp, &root, &req->common, err,
+	    errlen) == -1)
+		return -1;
 	rc = json_get_object(root, "", "caa_check_parameters", &params, err, errlen);
 	if (rc == -1)
 		return -1;
@@ -143,8 +156,8 @@ caa_request_decode(const char *body, size_t len, struct json_doc **docp,
 	return 0;
 }
 
-static void
-write_identity(struct json_writer *w, const struct caa_request *req,
+void
+check_write_identity(struct json_writer *w, const struct check_common *c,
     const struct perspective_id *who)
 {
 	json_w_key(w, "perspective_code");
@@ -152,7 +165,7 @@ write_identity(struct json_writer *w, const struct caa_request *req,
 	json_w_key(w, "rir");
 	json_w_string(w, who->rir);
 	json_w_key(w, "request_id");
-	json_w_string(w, req->request_id);
+	json_w_string(w, c->request_id);
 }
 
 char *
@@ -178,8 +191,9 @@ caa_response_encode(const struct caa_request *req, const struct caa_result *res,
 		/* Open MPIC's wording, so its clients can match on it. */
 		snprintf(msg, sizeof(msg),
 		    "There was an error looking up the CAA record: Error during CAA lookup for %.*s: "
-		    "%s. Trace ID: %s", (int)req->target_raw_len, req->target_raw, res->error,
-		    req->trace_identifier != NULL ? req->trace_identifier : "None");
+		    "%s. Trace ID: %s", (int)req->common.target_raw_len, req->common.target_raw,
+		    res->error, req->common.trace_identifier != NULL ?
+		    req->common.trace_identifier : "None");
 		json_w_array_open(w);
 		json_w_object_open(w);
 		json_w_key(w, "error_type");
@@ -224,7 +238,7 @@ caa_response_encode(const struct caa_request *req, const struct caa_result *res,
 	else
 		json_w_string(w, dnssec_status_name(res->dnssec));
 	json_w_object_close(w);
-	write_identity(w, req, who);
+	check_write_identity(w, &req->common, who);
 	json_w_object_close(w);
 	if ((out = json_w_finish(w, len)) != NULL && (copy = malloc(*len + 1)) != NULL)
 		memcpy(copy, out, *len + 1);

@@ -21,13 +21,30 @@
 #define REQ_MAX_ACCOUNT_URI 1024
 #define REQ_MAX_METHOD 64
 
-/* A decoded CaaCheckRequest. Strings point into the JSON document. */
-struct caa_request {
+/* What every check request carries. Strings point into the JSON document. */
+struct check_common {
 	const char *target_raw;        /* domain_or_ip_target as received */
 	size_t target_raw_len;
 	struct target target;          /* parsed and normalised */
 	const char *trace_identifier;  /* NULL if absent or null */
 	const char *request_id;        /* NULL if absent or null */
+};
+
+/**
+ * Parse @p body as a JSON object and decode the fields every request has.
+ * @param flags   target_parse() flags (NAME_ALLOW_WILDCARD)
+ * @param root    receives the top-level object
+ * @return 0, or -1 with a reason naming the field.
+ */
+int check_common_decode(const char *body, size_t len, unsigned flags, struct json_doc **doc,
+    const struct json_value **root, struct check_common *c, char *err, size_t errlen);
+
+/** Whether @p s holds a control character (refused in echoed strings). */
+bool check_has_control(const char *s, size_t len);
+
+/* A decoded CaaCheckRequest. Strings point into the JSON document. */
+struct caa_request {
+	struct check_common common;
 	bool params_present;           /* caa_check_parameters was an object */
 	enum caa_cert_type cert_type;
 	const char *domains[CAA_MAX_DOMAINS]; /* lower-cased copies in domain_store */
@@ -64,6 +81,10 @@ struct perspective_id {
  */
 char *caa_response_encode(const struct caa_request *req, const struct caa_result *res,
     const struct perspective_id *who, long long timestamp_ns, size_t *len);
+
+/** Write perspective_code, rir and request_id: the tail of every CheckResponse. */
+void check_write_identity(struct json_writer *w, const struct check_common *c,
+    const struct perspective_id *who);
 
 /**
  * Encode a 400 body: {"error":"request-validation-failed",

@@ -124,18 +124,18 @@ check_request(const struct caa_request *req)
 	struct target t;
 	const char *why;
 
-	CHECK(req->target_raw != NULL && req->target_raw_len <= NAME_MAX_INPUT);
-	CHECK(target_parse(req->target_raw, req->target_raw_len, NAME_ALLOW_WILDCARD, &t,
+	CHECK(req->common.target_raw != NULL && req->common.target_raw_len <= NAME_MAX_INPUT);
+	CHECK(target_parse(req->common.target_raw, req->common.target_raw_len, NAME_ALLOW_WILDCARD, &t,
 	    &why) == 0);
-	CHECK(t.kind == req->target.kind && t.wildcard == req->target.wildcard);
-	CHECK(strcmp(t.name, req->target.name) == 0);
-	CHECK(req->target.kind == TARGET_DNS || !req->target.wildcard);
-	if (req->trace_identifier != NULL)
-		CHECK(strlen(req->trace_identifier) <= REQ_MAX_TRACE &&
-		    no_control(req->trace_identifier, strlen(req->trace_identifier)));
-	if (req->request_id != NULL)
-		CHECK(strlen(req->request_id) <= REQ_MAX_REQUEST_ID &&
-		    no_control(req->request_id, strlen(req->request_id)));
+	CHECK(t.kind == req->common.target.kind && t.wildcard == req->common.target.wildcard);
+	CHECK(strcmp(t.name, req->common.target.name) == 0);
+	CHECK(req->common.target.kind == TARGET_DNS || !req->common.target.wildcard);
+	if (req->common.trace_identifier != NULL)
+		CHECK(strlen(req->common.trace_identifier) <= REQ_MAX_TRACE &&
+		    no_control(req->common.trace_identifier, strlen(req->common.trace_identifier)));
+	if (req->common.request_id != NULL)
+		CHECK(strlen(req->common.request_id) <= REQ_MAX_REQUEST_ID &&
+		    no_control(req->common.request_id, strlen(req->common.request_id)));
 	CHECK(req->cert_type == CAA_CERT_TLS_SERVER || req->cert_type == CAA_CERT_SMIME);
 	CHECK(req->n_domains <= CAA_MAX_DOMAINS);
 	CHECK(req->n_domains == 0 || req->params_present);
@@ -172,10 +172,10 @@ check_common(const struct json_value *root, const struct caa_request *req,
 	CHECK(strcmp(member(root, "perspective_code", JSON_STRING)->u.str.s, who->code) == 0);
 	CHECK(strcmp(member(root, "rir", JSON_STRING)->u.str.s, who->rir) == 0);
 	CHECK(rid != NULL);
-	if (req->request_id == NULL)
+	if (req->common.request_id == NULL)
 		CHECK(rid->type == JSON_NULL);
 	else
-		CHECK(rid->type == JSON_STRING && strcmp(rid->u.str.s, req->request_id) == 0);
+		CHECK(rid->type == JSON_STRING && strcmp(rid->u.str.s, req->common.request_id) == 0);
 	member(root, "details", JSON_OBJECT);
 }
 
@@ -245,7 +245,7 @@ check_responses(const struct caa_request *req, const uint8_t *data, size_t size)
 	memcpy(res.error, raw, strlen(raw) + 1);
 	free(raw);
 	raw = slice(data, size, size / 2, sizeof(res.found_at) - 1);
-	snprintf(res.found_at, sizeof(res.found_at), "%s", (h & 256) ? raw : req->target.name);
+	snprintf(res.found_at, sizeof(res.found_at), "%s", (h & 256) ? raw : req->common.target.name);
 	free(raw);
 	res.n_seen = (h >> 9) & 3;
 	CHECK((res.records_seen = calloc(res.n_seen + 1, sizeof(char *))) != NULL);

@@ -243,9 +243,16 @@ ts_shape_ok(const char *ts, size_t len, bool millis)
 static void
 now_text(char buf[32])
 {
-	time_t t = time(NULL);
+	struct timespec ts;
+	time_t t;
 	struct tm tm;
 
+	/*
+	 * The same clock as the log's timestamps: time() reads a coarse clock
+	 * that can lag a few milliseconds behind, across a second boundary.
+	 */
+	cr_assert_eq(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	t = ts.tv_sec;
 	cr_assert_not_null(gmtime_r(&t, &tm));
 	cr_assert_neq(strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm), 0);
 }
