@@ -2,7 +2,8 @@
  * api.c: perspectived's HTTP routes.
  *
  *   POST /caa      CaaCheckRequest -> CheckResponse (Open MPIC)
- *   POST /dcv      DcvCheckRequest (not implemented yet: 501)
+ *   POST /dcv      DcvCheckRequest -> CheckResponse (DNS-based methods; the
+ *                  HTTP and TLS-ALPN methods answer 501 for now)
  *   GET  /livez    200 while the process runs
  *   GET  /readyz   200 or 503 with a JSON account of the checks behind it
  *   GET  /metrics  Prometheus text
@@ -20,6 +21,8 @@
 
 #include "caa.h"
 #include "check_request.h"
+#include "dcv.h"
+#include "dcv_request.h"
 #include "daemon.h"
 #include "errors.h"
 #include "http_server.h"
@@ -34,8 +37,13 @@ struct check {
 	struct pd *pd;
 	struct http_request *req;
 	struct json_doc *doc;
-	struct caa_request creq;
+	enum metric_endpoint ep;
+	union {
+		struct caa_request caa;
+		struct dcv_request dcv;
+	} rq;
 	struct caa_check *cc;
+	struct dcv_check *dc;
 	struct event *deadline;
 	struct timespec start;
 	TAILQ_ENTRY(check) entry;
@@ -105,30 +113,69 @@ who(const struct pd *pd)
 static void
 check_free(struct check *c)
 {
-	if (c->cc != NULL)
-		caa_check_cancel(c->cc);
+	caa_check_cancel(c->cc);
+	dcv_check_cancel(c->dc);
 	if (c->deadline != NULL)
 		event_free(c->deadline);
 	json_doc_free(c->doc);
 	free(c);
 }
 
+static const struct check_common *
+common_of(const struct check *c)
+{
+	return c->ep == M_EP_CAA ? &c->rq.caa.common : &c->rq.dcv.common;
+}
+
+/* Forget a check that has been answered. */
+static void
+check_done(struct check *c, enum metric_result mr, double secs)
+{
+	struct pd *pd = c->pd;
+
+	TAILQ_REMOVE(&pd->checks, c, entry);
+	pd->n_checks--;
+	pd->metrics.inflight = (int64_t)pd->n_checks;
+	metrics_observe(&pd->metrics, c->ep, mr, secs);
+	check_free(c);
+	pd_check_finished(pd);
+}
+
+static void
+reply_check(struct check *c, char *body, size_t len)
+{
+	if (body == NULL)
+		reply_json_error(c->pd, c->req, 500, "cannot encode the response");
+	else
+		reply(c->pd, c->req, 200, CT_JSON, body, len);
+	free(body);
+}
+
+static void
+log_check(const struct check *c, const char *kind, const char *verdict, const char *reason,
+    const char *dnssec, double secs)
+{
+	const struct check_common *cc = common_of(c);
+
+	log_info("%s %s: %s: %s (dnssec %s) in %.0f ms; request_id %s trace %s client %s", kind,
+	    cc->target.name, verdict, reason, dnssec, secs * 1000,
+	    cc->request_id != NULL ? cc->request_id : "-",
+	    cc->trace_identifier != NULL ? cc->trace_identifier : "-",
+	    http_request_client(c->req));
+}
+
 /* Answer a CAA check and forget it. @p res NULL: IP target, no lookup. */
 static void
 finish_caa(struct check *c, const struct caa_result *res)
 {
-	struct pd *pd = c->pd;
-	struct perspective_id id = who(pd);
+	struct perspective_id id = who(c->pd);
 	enum metric_result mr;
 	const char *verdict;
-	size_t len;
+	size_t len = 0;
 	char *body;
 	double secs = elapsed(&c->start);
 
 	c->cc = NULL;
-	TAILQ_REMOVE(&pd->checks, c, entry);
-	pd->n_checks--;
-	pd->metrics.inflight = (int64_t)pd->n_checks;
 	if (res == NULL || (res->completed && res->passed)) {
 		mr = M_RES_PASS;
 		verdict = "permit";
@@ -139,24 +186,13 @@ finish_caa(struct check *c, const struct caa_result *res)
 		mr = M_RES_ERROR;
 		verdict = "error";
 	}
-	metrics_observe(&pd->metrics, M_EP_CAA, mr, secs);
 	if (res != NULL)
-		pd->metrics.dnssec[res->dnssec]++;
-	log_info("caa %s: %s%s%s (dnssec %s) in %.0f ms; request_id %s trace %s client %s",
-	    c->creq.common.target.name, verdict, res != NULL ? ": " : "",
-	    res != NULL ? res->reason : ": IP address, CAA does not apply",
-	    res != NULL ? dnssec_status_name(res->dnssec) : "n/a", secs * 1000,
-	    c->creq.common.request_id != NULL ? c->creq.common.request_id : "-",
-	    c->creq.common.trace_identifier != NULL ? c->creq.common.trace_identifier : "-",
-	    http_request_client(c->req));
-	body = caa_response_encode(&c->creq, res, &id, now_ns(), &len);
-	if (body == NULL)
-		reply_json_error(pd, c->req, 500, "cannot encode the response");
-	else
-		reply(pd, c->req, 200, CT_JSON, body, len);
-	free(body);
-	check_free(c);
-	pd_check_finished(pd);
+		c->pd->metrics.dnssec[res->dnssec]++;
+	log_check(c, "caa", verdict, res != NULL ? res->reason : "IP address, CAA does not apply",
+	    res != NULL ? dnssec_status_name(res->dnssec) : "n/a", secs);
+	body = caa_response_encode(&c->rq.caa, res, &id, now_ns(), &len);
+	reply_check(c, body, len);
+	check_done(c, mr, secs);
 }
 
 static void
@@ -165,66 +201,157 @@ on_caa_done(void *arg, const struct caa_result *res)
 	finish_caa(arg, res);
 }
 
+/* Answer a DCV check and forget it. */
+static void
+finish_dcv(struct check *c, const struct dcv_result *res)
+{
+	struct perspective_id id = who(c->pd);
+	enum metric_result mr;
+	size_t len = 0;
+	char *body;
+	double secs = elapsed(&c->start);
+	char what[96];
+
+	c->dc = NULL;
+	mr = res->completed ? (res->passed ? M_RES_PASS : M_RES_FAIL) : M_RES_ERROR;
+	if (res->have_dnssec)
+		c->pd->metrics.dnssec[res->dnssec]++;
+	snprintf(what, sizeof(what), "dcv %s", dcv_methods[c->rq.dcv.params.method].name);
+	log_check(c, what, res->completed ? (res->passed ? "pass" : "fail") : "error",
+	    res->reason, res->have_dnssec ? dnssec_status_name(res->dnssec) : "n/a", secs);
+	body = dcv_response_encode(&c->rq.dcv, res, &id, now_ns(), &len);
+	reply_check(c, body, len);
+	check_done(c, mr, secs);
+}
+
+static void
+on_dcv_done(void *arg, const struct dcv_result *res)
+{
+	finish_dcv(arg, res);
+}
+
 static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct check *c = arg;
-	struct caa_result res;
+	char msg[128];
 
 	(void)fd;
 	(void)what;
-	caa_check_cancel(c->cc);
-	c->cc = NULL;
-	memset(&res, 0, sizeof(res));
-	res.lookup_error = true;
-	res.dnssec = DNSSEC_INDETERMINATE;
-	snprintf(res.error, sizeof(res.error), "no answer within the check deadline of %lld ms",
+	snprintf(msg, sizeof(msg), "no answer within the check deadline of %lld ms",
 	    c->pd->cfg.check_timeout_ms);
-	snprintf(res.reason, sizeof(res.reason), "check deadline passed");
-	finish_caa(c, &res);
+	if (c->ep == M_EP_CAA) {
+		struct caa_result res;
+
+		caa_check_cancel(c->cc);
+		c->cc = NULL;
+		memset(&res, 0, sizeof(res));
+		res.lookup_error = true;
+		res.dnssec = DNSSEC_INDETERMINATE;
+		snprintf(res.error, sizeof(res.error), "%s", msg);
+		snprintf(res.reason, sizeof(res.reason), "check deadline passed");
+		finish_caa(c, &res);
+	} else {
+		struct dcv_result res;
+
+		dcv_check_cancel(c->dc);
+		c->dc = NULL;
+		memset(&res, 0, sizeof(res));
+		res.error_type = ERRTYPE_DCV_LOOKUP;
+		snprintf(res.error_message, sizeof(res.error_message),
+		    "There was an error looking up the DCV record. Error type: Timeout, "
+		    "Error message: %s", msg);
+		snprintf(res.reason, sizeof(res.reason), "check deadline passed");
+		finish_dcv(c, &res);
+	}
+}
+
+/* Admission: not draining, not over max_inflight. NULL if refused (answered). */
+static struct check *
+check_new(struct pd *pd, struct http_request *req, enum metric_endpoint ep)
+{
+	struct check *c;
+
+	if (pd->draining) {
+		metrics_observe(&pd->metrics, ep, M_RES_REFUSED, 0);
+		reply_json_error(pd, req, 503, "shutting down");
+		return NULL;
+	}
+	if (pd->n_checks >= (size_t)pd->cfg.max_inflight) {
+		metrics_observe(&pd->metrics, ep, M_RES_REFUSED, 0);
+		reply_json_error(pd, req, 503, "too many checks in flight");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		reply_json_error(pd, req, 500, "out of memory");
+		return NULL;
+	}
+	c->pd = pd;
+	c->req = req;
+	c->ep = ep;
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	return c;
+}
+
+/* Count the check as in flight and arm its deadline; false on failure. */
+static bool
+check_track(struct check *c)
+{
+	struct pd *pd = c->pd;
+
+	TAILQ_INSERT_TAIL(&pd->checks, c, entry);
+	pd->n_checks++;
+	pd->metrics.inflight = (int64_t)pd->n_checks;
+	return (c->deadline = evtimer_new(pd->base, on_deadline, c)) != NULL;
+}
+
+static void
+check_arm(struct check *c)
+{
+	struct timeval tv;
+
+	tv.tv_sec = c->pd->cfg.check_timeout_ms / 1000;
+	tv.tv_usec = (suseconds_t)(c->pd->cfg.check_timeout_ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+}
+
+static void
+check_start_failed(struct check *c)
+{
+	struct pd *pd = c->pd;
+	struct http_request *req = c->req;
+
+	TAILQ_REMOVE(&pd->checks, c, entry);
+	pd->n_checks--;
+	pd->metrics.inflight = (int64_t)pd->n_checks;
+	check_free(c);
+	reply_json_error(pd, req, 500, "cannot start the check");
 }
 
 static void
 handle_caa(struct pd *pd, struct http_request *req)
 {
 	struct check *c;
+	struct caa_request *cr;
 	struct caa_check_params p;
-	struct timeval tv;
 	const char *body;
 	size_t len;
 	char err[512];
 
-	if (pd->draining) {
-		metrics_observe(&pd->metrics, M_EP_CAA, M_RES_REFUSED, 0);
-		reply_json_error(pd, req, 503, "shutting down");
+	if ((c = check_new(pd, req, M_EP_CAA)) == NULL)
 		return;
-	}
-	if (pd->n_checks >= (size_t)pd->cfg.max_inflight) {
-		metrics_observe(&pd->metrics, M_EP_CAA, M_RES_REFUSED, 0);
-		reply_json_error(pd, req, 503, "too many checks in flight");
-		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		reply_json_error(pd, req, 500, "out of memory");
-		return;
-	}
-	c->pd = pd;
-	c->req = req;
-	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	cr = &c->rq.caa;
 	body = http_request_body(req, &len);
-	if (caa_request_decode(body != NULL ? body : "", len, &c->doc, &c->creq, err,
-	    sizeof(err)) == -1) {
+	if (caa_request_decode(body != NULL ? body : "", len, &c->doc, cr, err, sizeof(err)) == -1) {
 		check_free(c);
 		reply_bad_request(pd, req, M_EP_CAA, ISSUE_INVALID_REQUEST, err);
 		return;
 	}
-	if (c->creq.n_domains == 0) {
+	if (cr->n_domains == 0) {
 		/* Open MPIC: null or [] means this perspective's default list. */
-		for (size_t i = 0; i < pd->cfg.default_caa_domain.n && i < CAA_MAX_DOMAINS; i++) {
-			c->creq.domains[i] = pd->cfg.default_caa_domain.v[i];
-			c->creq.n_domains++;
-		}
-		if (c->creq.n_domains == 0) {
+		for (size_t i = 0; i < pd->cfg.default_caa_domain.n && i < CAA_MAX_DOMAINS; i++)
+			cr->domains[cr->n_domains++] = pd->cfg.default_caa_domain.v[i];
+		if (cr->n_domains == 0) {
 			check_free(c);
 			reply_bad_request(pd, req, M_EP_CAA, ISSUE_INVALID_REQUEST,
 			    "caa_check_parameters.caa_domains: required (this perspective has no "
@@ -232,35 +359,62 @@ handle_caa(struct pd *pd, struct http_request *req)
 			return;
 		}
 	}
-	TAILQ_INSERT_TAIL(&pd->checks, c, entry);
-	pd->n_checks++;
-	pd->metrics.inflight = (int64_t)pd->n_checks;
-	if (c->creq.common.target.kind != TARGET_DNS) {
+	if (!check_track(c)) {
+		check_start_failed(c);
+		return;
+	}
+	if (cr->common.target.kind != TARGET_DNS) {
 		/* BR 3.2.2.8 concerns domain names; an IP address has no CAA. */
 		finish_caa(c, NULL);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
-	p.name = c->creq.common.target.name;
-	p.policy.domains = c->creq.domains;
-	p.policy.n_domains = c->creq.n_domains;
-	p.policy.cert_type = c->creq.cert_type;
-	p.policy.wildcard = c->creq.common.target.wildcard;
-	p.policy.account_uri = c->creq.account_uri;
-	p.policy.method_label = c->creq.method_label;
-	p.allow_lookup_failure = c->creq.allow_lookup_failure;
-	if ((c->deadline = evtimer_new(pd->base, on_deadline, c)) == NULL ||
-	    (c->cc = caa_check_start(pd_resolver(pd), &p, on_caa_done, c)) == NULL) {
-		TAILQ_REMOVE(&pd->checks, c, entry);
-		pd->n_checks--;
-		pd->metrics.inflight = (int64_t)pd->n_checks;
-		check_free(c);
-		reply_json_error(pd, req, 500, "cannot start the check");
+	p.name = cr->common.target.name;
+	p.policy.domains = cr->domains;
+	p.policy.n_domains = cr->n_domains;
+	p.policy.cert_type = cr->cert_type;
+	p.policy.wildcard = cr->common.target.wildcard;
+	p.policy.account_uri = cr->account_uri;
+	p.policy.method_label = cr->method_label;
+	p.allow_lookup_failure = cr->allow_lookup_failure;
+	if ((c->cc = caa_check_start(pd_resolver(pd), &p, on_caa_done, c)) == NULL) {
+		check_start_failed(c);
 		return;
 	}
-	tv.tv_sec = pd->cfg.check_timeout_ms / 1000;
-	tv.tv_usec = (suseconds_t)(pd->cfg.check_timeout_ms % 1000) * 1000;
-	evtimer_add(c->deadline, &tv);
+	check_arm(c);
+}
+
+static void
+handle_dcv(struct pd *pd, struct http_request *req)
+{
+	struct check *c;
+	const char *body;
+	size_t len;
+	char err[512];
+
+	if ((c = check_new(pd, req, M_EP_DCV)) == NULL)
+		return;
+	body = http_request_body(req, &len);
+	if (dcv_request_decode(body != NULL ? body : "", len, &c->doc, &c->rq.dcv, err,
+	    sizeof(err)) == -1) {
+		bool later = c->rq.dcv.not_implemented;
+
+		check_free(c);
+		if (later) {
+			metrics_observe(&pd->metrics, M_EP_DCV, M_RES_REFUSED, 0);
+			reply_json_error(pd, req, 501, "this validation method is not implemented yet");
+		} else {
+			reply_bad_request(pd, req, M_EP_DCV, ISSUE_INVALID_REQUEST, err);
+		}
+		return;
+	}
+	if (!check_track(c) ||
+	    (c->dc = dcv_dns_start(pd_resolver(pd), c->rq.dcv.name, &c->rq.dcv.params, on_dcv_done,
+	    c)) == NULL) {
+		check_start_failed(c);
+		return;
+	}
+	check_arm(c);
 }
 
 void
@@ -271,7 +425,7 @@ api_cancel_all(struct pd *pd)
 	while ((c = TAILQ_FIRST(&pd->checks)) != NULL) {
 		TAILQ_REMOVE(&pd->checks, c, entry);
 		pd->n_checks--;
-		metrics_observe(&pd->metrics, M_EP_CAA, M_RES_REFUSED, 0);
+		metrics_observe(&pd->metrics, c->ep, M_RES_REFUSED, 0);
 		reply_json_error(pd, c->req, 503, "shutting down");
 		check_free(c);
 	}
@@ -406,7 +560,7 @@ api_handle(struct http_request *req, void *arg)
 		if (m != HTTP_POST)
 			reply_json_error(pd, req, 405, "method not allowed: use POST");
 		else
-			reply_json_error(pd, req, 501, "DCV checks are not implemented yet");
+			handle_dcv(pd, req);
 		return;
 	}
 	if (!route_status(pd, req, path, m))
