@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check_request.h"
+#include "dcv_request.h"
 #include "json.h"
 
 #define SPEC "spec/perspective-api.yaml"
@@ -172,6 +173,45 @@ Test(spec, validation_error_keys_match_the_spec)
 	object_keys(json_root(doc), &got);
 	expect_same(&want, &got, "ValidationError");
 	json_doc_free(doc);
+	free(out);
+	free(spec);
+}
+
+Test(spec, dcv_response_keys_match_the_spec)
+{
+	static const char body[] = "{\"domain_or_ip_target\":\"x.example\","
+	    "\"dcv_check_parameters\":{\"validation_method\":\"acme-dns-01\","
+	    "\"key_authorization_hash\":\"abc\"}}";
+	char *spec = read_spec();
+	struct keys want, got;
+	struct dcv_request req;
+	struct dcv_result res;
+	struct perspective_id who = { "us-east-2", "ARIN" };
+	struct json_doc *rdoc, *doc;
+	char err[256];
+	char *seen[] = { "abc" };
+	size_t seen_len[] = { 3 };
+	size_t len;
+	char *out;
+
+	cr_assert_eq(dcv_request_decode(body, sizeof(body) - 1, &rdoc, &req, err, sizeof(err)), 0,
+	    "%s", err);
+	memset(&res, 0, sizeof(res));
+	res.completed = res.passed = res.have_details = res.have_dnssec = true;
+	res.records_seen = seen;
+	res.seen_len = seen_len;
+	res.n_seen = 1;
+	snprintf(res.found_at, sizeof(res.found_at), "_acme-challenge.x.example");
+	cr_assert_not_null(out = dcv_response_encode(&req, &res, &who, 1, &len));
+	cr_assert_not_null(doc = json_parse(out, len, NULL, err, sizeof(err)), "%s", err);
+	spec_required(spec, "DcvCheckResponse", &want);
+	object_keys(json_root(doc), &got);
+	expect_same(&want, &got, "DcvCheckResponse");
+	spec_required(spec, "DcvDetails", &want);
+	object_keys(json_get(json_root(doc), "details"), &got);
+	expect_same(&want, &got, "DcvDetails");
+	json_doc_free(doc);
+	json_doc_free(rdoc);
 	free(out);
 	free(spec);
 }
