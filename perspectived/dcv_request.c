@@ -258,7 +258,9 @@ decode_method(const struct json_value *o, struct dcv_request *req, char *err, si
 		return get_str(o, "key_authorization_hash", true, DCV_MAX_VALUE,
 		    &p->key_authorization_hash, err, errlen);
 	case DCV_DNS_ACCOUNT_01:
-		if (get_uri(o, "account_uri", &p->account_uri, err, errlen) == -1)
+		/* The label is derived from the account URI; no prefix may be sent. */
+		if (fixed_str(o, "dns_name_prefix", NULL, m, err, errlen) == -1 ||
+		    get_uri(o, "account_uri", &p->account_uri, err, errlen) == -1)
 			return -1;
 		return get_str(o, "key_authorization_hash", true, DCV_MAX_VALUE,
 		    &p->key_authorization_hash, err, errlen);

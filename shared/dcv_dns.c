@@ -108,6 +108,8 @@ struct dcv_check {
 	char qname[NAME_BUF];      /* the name being asked; climbs for contact-*-caa */
 	const char *level;         /* points into qname */
 	struct resolver_query *q;
+	/* Weakest DNSSEC status of the answers so far (a climb asks several). */
+	enum dnssec_status weakest;
 	dcv_done_cb cb;
 	void *arg;
 };
@@ -278,6 +280,19 @@ record_value(const struct dcv_check *c, const struct dns_rr *rr, char *buf, size
 	}
 }
 
+/*
+ * The DNSSEC status of a decision: the weakest of every answer it rests on.
+ * For contact-*-caa that includes the NXDOMAIN and NODATA answers of the
+ * levels below the one that decided (as the CAA engine reports a climb).
+ */
+static enum dnssec_status
+weakest(struct dcv_check *c, const struct dns_answer *a)
+{
+	if (a->dnssec < c->weakest)
+		c->weakest = a->dnssec;
+	return c->weakest;
+}
+
 static void
 fill_details(struct dcv_result *res, const struct dns_answer *a, const char *asked)
 {
@@ -299,7 +314,7 @@ decide(struct dcv_check *c, const struct dns_answer *a)
 
 	memset(&res, 0, sizeof(res));
 	res.completed = true;
-	res.dnssec = a->dnssec;
+	res.dnssec = weakest(c, a);
 	res.have_dnssec = true;
 	fill_details(&res, a, c->level);
 	res.records_seen = calloc(a->n_rrs + 1, sizeof(char *));
@@ -366,7 +381,7 @@ fail(struct dcv_check *c, const struct dns_answer *a)
 	/* NXDOMAIN and NODATA are answers: the check completed and did not pass. */
 	res.completed = a->outcome == DNS_NXDOMAIN || a->outcome == DNS_NODATA;
 	res.error_type = ERRTYPE_DCV_LOOKUP;
-	res.dnssec = a->dnssec;
+	res.dnssec = weakest(c, a);
 	res.have_dnssec = true;
 	snprintf(res.error_message, sizeof(res.error_message),
 	    "There was an error looking up the DCV record. Error type: %s, Error message: %s",
@@ -392,6 +407,7 @@ on_answer(void *arg, const struct dns_answer *a)
 	}
 	if (climbs && (a->outcome == DNS_NXDOMAIN || a->outcome == DNS_NODATA)) {
 		/* BR 3.2.2.4.13/.17: the CAA tree climb, stopping before the root. */
+		(void)weakest(c, a);
 		if ((parent = name_parent(c->level)) != NULL) {
 			c->level = parent;
 			ask(c);
@@ -401,7 +417,7 @@ on_answer(void *arg, const struct dns_answer *a)
 
 		memset(&res, 0, sizeof(res));
 		res.completed = true;
-		res.dnssec = a->dnssec;
+		res.dnssec = c->weakest;
 		res.have_dnssec = true;
 		snprintf(res.reason, sizeof(res.reason), "no CAA records at %s or its ancestors",
 		    c->qname);
@@ -476,6 +492,7 @@ dcv_dns_start(struct resolver *r, const char *name, const struct dcv_params *p,
 		return NULL;
 	}
 	c->level = c->qname;
+	c->weakest = DNSSEC_SECURE;
 	if ((c->q = resolver_lookup(r, c->level, type, on_answer, c)) == NULL) {
 		check_free(c);
 		return NULL;

@@ -25,7 +25,8 @@ dcv_persist_check(const char *txt, size_t len, const struct persist_policy *pol,
 	const struct caa_param *acct = NULL, *until = NULL;
 	bool issuer_ok = false;
 
-	why[0] = '\0';
+	if (whylen > 0)
+		why[0] = '\0';
 	/* The issue-value grammar of RFC 8659 4.2, as BR 3.2.2.4.22 says. */
 	if (memchr(txt, '\0', len) != NULL || caa_value_parse(txt, len, &iv) == -1) {
 		snprintf(why, whylen, "not in issue-value syntax");
@@ -46,7 +47,7 @@ dcv_persist_check(const char *txt, size_t len, const struct persist_policy *pol,
 			until = &iv.params[i];
 	}
 	if (acct == NULL || acct->val_len == 0) {
-		snprintf(why, whylen, "no accounturi parameter");
+		snprintf(why, whylen, acct == NULL ? "no accounturi parameter" : "empty accounturi");
 		return PERSIST_MALFORMED;
 	}
 	if (until != NULL) {
@@ -54,13 +55,17 @@ dcv_persist_check(const char *txt, size_t len, const struct persist_policy *pol,
 		char *end;
 		unsigned long long t;
 
-		if (until->val_len == 0 || until->val_len >= sizeof(digits) ||
-		    strspn(until->val, "0123456789") < until->val_len) {
+		if (until->val_len == 0 || until->val_len >= sizeof(digits)) {
 			snprintf(why, whylen, "persistUntil is not a number of seconds");
 			return PERSIST_MALFORMED;
 		}
+		/* The value is not terminated (it may end the record): test the copy. */
 		memcpy(digits, until->val, until->val_len);
 		digits[until->val_len] = '\0';
+		if (strspn(digits, "0123456789") < until->val_len) {
+			snprintf(why, whylen, "persistUntil is not a number of seconds");
+			return PERSIST_MALFORMED;
+		}
 		errno = 0;
 		t = strtoull(digits, &end, 10);
 		if (errno != 0 || *end != '\0') {

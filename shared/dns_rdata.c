@@ -78,6 +78,9 @@ dns_name_text(const uint8_t *rdata, size_t len, char *out, size_t outlen)
 			return -1;
 		i += n;
 	}
+	/* The name must be the whole rdata. */
+	if (i != len)
+		return -1;
 	if (o == 0 && put(out, outlen, &o, ".", 1) == -1)
 		return -1;
 	out[o] = '\0';

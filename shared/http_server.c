@@ -578,8 +578,11 @@ http_server_free(struct http_server *s)
 		http_request_reply(r, 503, "application/json", body, sizeof(body) - 1);
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		evhtp_connection_free(c->ec); /* on_conn_fini unlinks and frees c */
-	for (size_t i = 0; i < s->n_htps; i++)
+	for (size_t i = 0; i < s->n_htps; i++) {
+		/* evhtp_free() leaves a still-bound listener behind. */
+		evhtp_unbind_socket(s->htps[i]);
 		evhtp_free(s->htps[i]);
+	}
 	SSL_CTX_free(s->ssl_ctx);
 	free(s);
 }

@@ -19,6 +19,14 @@ LAB_SIG_DAYS=30
 # delegation), never REFUSED.
 LAB_REFUSED_NS_ADDR=${LAB_REFUSED_NS_ADDR:-$LAB_REFUSER_ADDR}
 
+# Reverse zones for reverse-address-lookup: 1.2.3.0/24 and 2001:1234:5678::/48,
+# delegated (signed, with DS) straight from the private root. Neither range is
+# one of libunbound's default local zones (RFC 1918, 127/8, the documentation
+# ranges, 100.64/10, 169.254/16, 2001:db8::/32, fd00::/8, fe80::/10 are), so
+# the perspectives' resolvers ask the lab's root for them like any other name.
+LAB_REV4_ZONE=3.2.1.in-addr.arpa.
+LAB_REV6_ZONE=8.7.6.5.4.3.2.1.1.0.0.2.ip6.arpa.
+
 # Zones served by the main knotd: "origin file" pairs.
 LAB_SERVED_ZONES=". root.zone
 test. test.zone
@@ -27,6 +35,9 @@ insecure.test. insecure.test.zone
 bogus.test. bogus.test.zone
 stripped.test. stripped.test.zone
 nsec3.test. nsec3.test.zone
+dcv.test. dcv.test.zone
+$LAB_REV4_ZONE ${LAB_REV4_ZONE}zone
+$LAB_REV6_ZONE ${LAB_REV6_ZONE}zone
 integration-testing.open-mpic.org. integration-testing.open-mpic.org.zone"
 
 # Print the base name of ZONE's key (K<zone>+013+<tag>), making the key once.
@@ -118,6 +129,154 @@ EOF
 	printf 'big-ok CAA 0 issue "ca.example.net"\n'
 }
 
+# Domain control validation (issue 3): dcv.test. and the reverse zones. The
+# values are fixed so that tests can name them; README.md lists every name.
+#
+#   LAB_DCV_HASH   acme-dns-01 key authorization hash:
+#                  printf %s lab-dns-01 | openssl dgst -sha256 -binary | base64 | tr +/ -_ | tr -d =
+#   LAB_ACCT<k>    dns-account-01 account URIs, and LAB_ACCT<k>_HASH their TXT
+#                  values (lab-account-<k> hashed the same way)
+LAB_DCV_HASH=w_WMj71IwLSiEFwZG_BH0GnFDyJvFp8dAQ1jK5b944g
+LAB_ACCT1=https://ca.example.net/acct/1
+LAB_ACCT1_HASH=EYjjMdDUXsTVqZtbL3_85ljqgfZ9Ammrrzqknc6mtLo
+LAB_ACCT2=https://ca.example.net/acct/2
+LAB_ACCT2_HASH=VCPb1pACZN6N3pO4veMOo3_EaVqkLOjVpMZ3rXsNM3Y
+LAB_ACCT3=https://acme.example.org/acme/acct/Zx-9_Q
+LAB_ACCT3_HASH=JXMxzqXOtv0DkFkbSFLfhKETRBo1RHsgaKZp0qxQkMI
+
+# The dns-account-01 label of an account URI (BR 3.2.2.4.21): lower-case
+# base32 (RFC 4648), unpadded, of the first 10 bytes of its SHA-256. Made here
+# with openssl and coreutils, independently of shared/dcv_dns.c.
+lab_account_label() {
+	local label
+	label=$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 10 | base32 | tr -d = |
+		tr '[:upper:]' '[:lower:]')
+	[ ${#label} = 16 ] || lab_die "dns-account-01 label of $1: got \"$label\""
+	echo "$label"
+}
+
+lab_src_dcv() {
+	local h=$LAB_DCV_HASH
+	lab_soa ns.dcv.test.
+	cat <<EOF
+@                                 NS     ns
+ns                                A      127.0.53.1
+; acme-dns-01: TXT at _acme-challenge.<name>, exact match with the hash
+_acme-challenge.exact             TXT    "$h"
+_acme-challenge.lead-space        TXT    " $h"
+_acme-challenge.trail-space       TXT    "$h "
+_acme-challenge.nul               TXT    "${h:0:21}\\000${h:21}"
+_acme-challenge.nul-end           TXT    "$h\\000"
+_acme-challenge.junk              TXT    "junk $h junk"
+_acme-challenge.multi             TXT    "foo"
+_acme-challenge.multi             TXT    "$h"
+_acme-challenge.multi             TXT    "bar baz"
+_acme-challenge.split             TXT    "${h:0:17}" "${h:17:13}" "${h:30}"
+_acme-challenge.case              TXT    "${h,,}"
+_acme-challenge.cname1            CNAME  landing.dcv.test.
+_acme-challenge.cname3            CNAME  hop1.dcv.test.
+hop1                              CNAME  hop2.dcv.test.
+hop2                              CNAME  landing.dcv.test.
+landing                           TXT    "$h"
+_acme-challenge.loop              CNAME  loop2.dcv.test.
+loop2                             CNAME  _acme-challenge.loop.dcv.test.
+_acme-challenge.a-only            A      192.0.2.1
+_acme-challenge.to-insecure       CNAME  dcv-landing.insecure.test.
+; dns-change: TXT, CNAME or CAA at <prefix>.<name>; substring by default
+change-sub                        TXT    "before Lab-Change-Value-42 after"
+change-exact                      TXT    "Lab-Change-Value-42"
+change-lower                      TXT    "lab-change-value-42"
+_dcv-token.change-prefix          TXT    "Lab-Change-Value-42"
+change-cname                      CNAME  lab-change-value-42.example.net.
+change-caa                        CAA    0 issue "ca.example.net"
+change-caa                        CAA    0 dnschange "lab-change-value-42"
+change-caa-issue                  CAA    0 issue "ca.example.net; token=Lab-Change-Value-42"
+; contact-email-txt, contact-phone-txt
+_validation-contactemail.contact  TXT    "Admin@Example.NET"
+_validation-contactphone.contact  TXT    "+1 555 0100"
+_validation-contactemail.contact-space TXT " admin@example.net "
+_validation-contactphone.contact-space TXT "+1 555 0100 "
+_validation-contactemail.contact-multi TXT "noise"
+_validation-contactemail.contact-multi TXT "admin@example.net"
+; contact-email-caa, contact-phone-caa: the CAA tree climb below tree
+tree                              CAA    0 contactemail "tree-admin@example.net"
+tree                              CAA    0 contactphone "+1 555 0199"
+caa-contact.tree                  CAA    0 issue "ca.example.net"
+caa-contact.tree                  CAA    0 contactemail "Admin@Example.NET"
+caa-contact.tree                  CAA    0 contactphone "+1 555 0100"
+caa-critical.tree                 CAA    128 contactemail "admin@example.net"
+caa-critical.tree                 CAA    128 contactphone "+1 555 0100"
+caa-upper-tag.tree                CAA    0 CONTACTEMAIL "admin@example.net"
+caa-other-tag.tree                CAA    0 issue "ca.example.net"
+caa-other-tag.tree                CAA    0 iodef "mailto:admin@example.net"
+nocaa                             A      192.0.2.1
+; ip-address
+ip                                A      1.2.3.4
+ip                                A      5.6.7.8
+ip                                AAAA   2001:db8::1
+ip                                AAAA   2001:db8:0:1::abcd
+ip4only                           A      192.0.2.10
+ip-cname                          CNAME  ip.dcv.test.
+; reverse-address-lookup names (PTRs live in the reverse zones)
+host                              A      1.2.3.4
+host6                             AAAA   2001:1234:5678::1
+; dns-persistent: TXT at _validation-persist.<name>
+_validation-persist.persist-ok           TXT "ca.example.net; accounturi=https://ca.example.net/acct/1"
+_validation-persist.persist-future       TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=4102444800"
+_validation-persist.persist-past         TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=1000000000"
+_validation-persist.persist-past-upper   TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; PERSISTUNTIL=1000000000"
+_validation-persist.persist-until-bad    TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=tomorrow"
+_validation-persist.persist-other-issuer TXT "other-ca.example; accounturi=https://ca.example.net/acct/1"
+_validation-persist.persist-issuer-case  TXT "CA.Example.NET; accounturi=https://ca.example.net/acct/1"
+_validation-persist.persist-other-acct   TXT "ca.example.net; accounturi=https://ca.example.net/acct/2"
+_validation-persist.persist-acct-case    TXT "ca.example.net; accounturi=https://CA.example.net/acct/1"
+_validation-persist.persist-dup          TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; accounturi=https://ca.example.net/acct/1"
+_validation-persist.persist-dup-until    TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=4102444800; persistuntil=4102444800"
+_validation-persist.persist-no-acct      TXT "ca.example.net; persistUntil=4102444800"
+_validation-persist.persist-malformed    TXT "ca.example.net; accounturi"
+_validation-persist.persist-unknown      TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; policy=strict; x-future=1"
+_validation-persist.persist-spaces       TXT "  ca.example.net ;  accounturi=https://ca.example.net/acct/1  "
+_validation-persist.persist-issuer-only  TXT "ca.example.net;"
+_validation-persist.persist-split        TXT "ca.example.net; accounturi=https://ca.ex" "ample.net/acct/1"
+_validation-persist.persist-multi        TXT "garbage"
+_validation-persist.persist-multi        TXT "other-ca.example; accounturi=https://ca.example.net/acct/1"
+_validation-persist.persist-multi        TXT "ca.example.net; accounturi=https://ca.example.net/acct/9"
+_validation-persist.persist-multi        TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=4102444800"
+_validation-persist.persist-multi-none   TXT "ca.example.net; accounturi=https://ca.example.net/acct/9"
+_validation-persist.persist-multi-none   TXT "ca.example.net; accounturi=https://ca.example.net/acct/1; persistUntil=1000000000"
+_validation-persist.persist-cname        CNAME persist-landing.dcv.test.
+persist-landing                          TXT "ca.example.net; accounturi=https://ca.example.net/acct/1"
+; dns-account-01: TXT at _<label>._acme-challenge.acct01 per account (below),
+; and the plain acme-dns-01 record beside them
+_acme-challenge.acct01            TXT    "$h"
+EOF
+	printf '_%s._acme-challenge.acct01 TXT "%s"\n' \
+		"$(lab_account_label "$LAB_ACCT1")" "$LAB_ACCT1_HASH" \
+		"$(lab_account_label "$LAB_ACCT2")" "$LAB_ACCT2_HASH" \
+		"$(lab_account_label "$LAB_ACCT3")" "$LAB_ACCT3_HASH"
+}
+
+lab_src_rev4() {
+	lab_soa a.root-servers.test.
+	cat <<'EOF'
+@               NS     a.root-servers.test.
+4               PTR    host.dcv.test.
+5               PTR    mixed-case.dcv.test.
+6               PTR    one.example.net.
+6               PTR    two.example.net.
+8               TXT    "no PTR here"
+EOF
+}
+
+lab_src_rev6() {
+	lab_soa a.root-servers.test.
+	cat <<'EOF'
+@               NS     a.root-servers.test.
+; 2001:1234:5678::1
+1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR host6.dcv.test.
+EOF
+}
+
 # bogus.test. and stripped.test. have the same data; only the signing differs.
 lab_src_caa_pair() {
 	lab_soa "ns.$1"
@@ -126,6 +285,11 @@ lab_src_caa_pair() {
 ns              A      127.0.53.1
 @               CAA    0 issue "ca.example.net"
 www             CAA    0 issue "ca.example.net"
+EOF
+	# The same DCV data as dcv.test.: a bogus (or stripped) answer must never pass.
+	cat <<EOF
+_acme-challenge.www            TXT "$LAB_DCV_HASH"
+_validation-persist.www        TXT "ca.example.net; accounturi=https://ca.example.net/acct/1"
 EOF
 }
 
@@ -138,6 +302,7 @@ refused         NS     ns.refused
 ns.refused      A      $LAB_REFUSED_NS_ADDR
 caa             CAA    0 issue "ca.example.net"
 deny            CAA    0 issue "other-ca.example"
+dcv-landing     TXT    "$LAB_DCV_HASH"
 EOF
 }
 
@@ -174,8 +339,10 @@ refused-secure       NS  ns.refused-secure
 ns.refused-secure    A   $LAB_REFUSED_NS_ADDR
 timeout              NS  ns.timeout
 ns.timeout           A   $LAB_BLACKHOLE_ADDR
+dcv                  NS  ns.dcv
+ns.dcv               A   127.0.53.1
 EOF
-	for z in secure bogus stripped nsec3 refused-secure; do
+	for z in secure bogus stripped nsec3 refused-secure dcv; do
 		lab_zone_ds "$z.test."
 	done
 }
@@ -189,7 +356,10 @@ a.root-servers.test.                   A   127.0.53.1
 integration-testing.open-mpic.org.     NS  ns1.integration-testing.open-mpic.org.
 ns1.integration-testing.open-mpic.org. A   127.0.53.1
 EOF
+	printf '%s NS a.root-servers.test.\n' "$LAB_REV4_ZONE" "$LAB_REV6_ZONE"
 	lab_zone_ds test.
+	lab_zone_ds "$LAB_REV4_ZONE"
+	lab_zone_ds "$LAB_REV6_ZONE"
 }
 
 # The Open MPIC fixture with upstream's server address moved onto loopback:
@@ -266,7 +436,8 @@ lab_build_zones() {
 	src=$LAB_DNS/src
 
 	# Make every key first so the recipe hash (which covers key names) is final.
-	for origin in . test. secure.test. bogus.test. stripped.test. nsec3.test. refused-secure.test.; do
+	for origin in . test. secure.test. bogus.test. stripped.test. nsec3.test. refused-secure.test. \
+		dcv.test. "$LAB_REV4_ZONE" "$LAB_REV6_ZONE"; do
 		lab_zone_key "$origin" >/dev/null
 	done
 
@@ -284,6 +455,14 @@ lab_build_zones() {
 	# NSEC3 per RFC 9276: SHA-1, no extra iterations, no salt, no opt-out.
 	lab_src_nsec3 >"$src/nsec3.test.zone"
 	lab_sign nsec3.test. "$src/nsec3.test.zone" "$LAB_DNS/nsec3.test.zone" "$inc" "$exp" -n -a 1 -t 0
+
+	lab_src_dcv >"$src/dcv.test.zone"
+	lab_sign dcv.test. "$src/dcv.test.zone" "$LAB_DNS/dcv.test.zone" "$inc" "$exp"
+
+	lab_src_rev4 >"$src/${LAB_REV4_ZONE}zone"
+	lab_sign "$LAB_REV4_ZONE" "$src/${LAB_REV4_ZONE}zone" "$LAB_DNS/${LAB_REV4_ZONE}zone" "$inc" "$exp"
+	lab_src_rev6 >"$src/${LAB_REV6_ZONE}zone"
+	lab_sign "$LAB_REV6_ZONE" "$src/${LAB_REV6_ZONE}zone" "$LAB_DNS/${LAB_REV6_ZONE}zone" "$inc" "$exp"
 
 	lab_src_test >"$src/test.zone"
 	lab_sign test. "$src/test.zone" "$LAB_DNS/test.zone" "$inc" "$exp"
