@@ -388,7 +388,7 @@ static void
 handle_dcv(struct pd *pd, struct http_request *req)
 {
 	struct check *c;
-	const char *body;
+	const char *body, *field = NULL;
 	size_t len;
 	char err[512];
 
@@ -408,8 +408,25 @@ handle_dcv(struct pd *pd, struct http_request *req)
 		}
 		return;
 	}
-	if (!check_track(c) ||
-	    (c->dc = dcv_dns_start(pd_resolver(pd), c->rq.dcv.name, &c->rq.dcv.params, on_dcv_done,
+	if (!check_track(c)) {
+		check_start_failed(c);
+		return;
+	}
+	if (dcv_parameter_invalid(&c->rq.dcv.params, &field)) {
+		/* Open MPIC's parameter error: a completed check that cannot pass. */
+		struct dcv_result res;
+
+		memset(&res, 0, sizeof(res));
+		res.completed = true;
+		res.error_type = ERRTYPE_DCV_PARAMETER;
+		snprintf(res.error_message, sizeof(res.error_message),
+		    "The provided parameter was invalid: %s, Value provided: %s", field,
+		    c->rq.dcv.params.challenge_value);
+		snprintf(res.reason, sizeof(res.reason), "invalid %s", field);
+		finish_dcv(c, &res);
+		return;
+	}
+	if ((c->dc = dcv_dns_start(pd_resolver(pd), c->rq.dcv.name, &c->rq.dcv.params, on_dcv_done,
 	    c)) == NULL) {
 		check_start_failed(c);
 		return;

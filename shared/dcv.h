@@ -107,6 +107,14 @@ int dcv_account_label(const char *account_uri, char out[17]);
 int dcv_query_name(const struct dcv_params *p, const char *name, char out[NAME_BUF]);
 
 /**
+ * A parameter that passed the request schema but cannot work (Open MPIC's
+ * parameter error): an ip-address challenge that is not an IP address.
+ * @p field receives the parameter's name.
+ * @return true if @p p is such a request.
+ */
+bool dcv_parameter_invalid(const struct dcv_params *p, const char **field);
+
+/**
  * Start a DNS-based check of @p name (normalised, wildcard label removed)
  * on @p r. The callback runs later from the event loop, exactly once,
  * unless dcv_check_cancel() is called first. Parameters are copied.

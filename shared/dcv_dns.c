@@ -100,6 +100,21 @@ dcv_query_name(const struct dcv_params *p, const char *name, char out[NAME_BUF])
 	return n > 0 && n < NAME_BUF ? 0 : -1;
 }
 
+bool
+dcv_parameter_invalid(const struct dcv_params *p, const char **field)
+{
+	uint8_t addr[16];
+
+	/* An address of the other family is no error: it just never matches. */
+	if (p->method == DCV_IP_ADDRESS && p->challenge_value != NULL &&
+	    inet_pton(AF_INET, p->challenge_value, addr) != 1 &&
+	    inet_pton(AF_INET6, p->challenge_value, addr) != 1) {
+		*field = "challenge_value";
+		return true;
+	}
+	return false;
+}
+
 struct dcv_check {
 	struct resolver *r;
 	struct dcv_params p;

@@ -895,20 +895,49 @@ Test(dcv_lab, ip_address_other_v4_address_fails)
 	    .records = { "1.2.3.4", "5.6.7.8" }, .found_at = "ip.dcv.test", .dnssec = "secure" });
 }
 
-/* Leading zeros make no IPv4 address (as Python's ipaddress): no match. */
-Test(dcv_lab, ip_address_v4_with_leading_zeros_does_not_match)
+/*
+ * A challenge that is no IP address is Open MPIC's parameter error:
+ * completed, not passed, no lookup and no details. Leading zeros make no
+ * IPv4 address (as Python's ipaddress). An address of the other family is
+ * looked up and never matches (see below).
+ */
+static void
+expect_parameter_error(int p, const char *challenge, const char *type)
 {
-	run_case(&(struct dcv_case){ .p = 3, .target = "ip.dcv.test", .method = "ip-address",
-	    .params = IPA("01.2.3.4", "A"), .completed = true, .passed = false, .details = true,
-	    .records = { "1.2.3.4", "5.6.7.8" }, .found_at = "ip.dcv.test", .dnssec = "secure" });
+	char body[512];
+	struct lab_resp r;
+	struct json_doc *doc;
+	const struct json_value *root, *e, *d;
+	char err[256], want[300];
+
+	snprintf(body, sizeof(body), "{\"domain_or_ip_target\":\"ip.dcv.test\","
+	    "\"dcv_check_parameters\":{\"validation_method\":\"ip-address\","
+	    "\"challenge_value\":\"%s\",\"dns_record_type\":\"%s\"}}", challenge, type);
+	cr_assert_eq(lab_request(p, "/dcv", "client", body, &r), 0, "%s", r.err);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_not_null(doc = json_parse(r.body, r.len, NULL, err, sizeof(err)), "%s", err);
+	root = json_root(doc);
+	cr_assert_eq(json_get(root, "check_completed")->u.b, true);
+	cr_assert_eq(json_get(root, "check_passed")->u.b, false);
+	e = json_get(root, "errors");
+	cr_assert(e != NULL && e->type == JSON_ARRAY && e->u.arr.n == 1, "%s", r.body);
+	cr_assert_str_eq(json_get(e->u.arr.items[0], "error_type")->u.str.s,
+	    "mpic_error:dcv_checker:parameter");
+	snprintf(want, sizeof(want), "The provided parameter was invalid: challenge_value, "
+	    "Value provided: %s", challenge);
+	cr_assert_str_eq(json_get(e->u.arr.items[0], "error_message")->u.str.s, want);
+	d = json_get(root, "details");
+	cr_assert_eq(json_get(d, "records_seen")->type, JSON_NULL, "%s", r.body);
+	cr_assert_eq(json_get(d, "found_at")->type, JSON_NULL, "%s", r.body);
+	json_doc_free(doc);
+	lab_resp_free(&r);
 }
 
-Test(dcv_lab, ip_address_unparsable_challenge_completes_without_passing)
+Test(dcv_lab, ip_address_challenge_that_is_no_address_is_a_parameter_error)
 {
-	run_case(&(struct dcv_case){ .p = 4, .target = "ip.dcv.test", .method = "ip-address",
-	    .params = IPA("not-an-address", "A"), .completed = true, .passed = false,
-	    .details = true, .records = { "1.2.3.4", "5.6.7.8" }, .found_at = "ip.dcv.test",
-	    .dnssec = "secure" });
+	expect_parameter_error(3, "01.2.3.4", "A");
+	expect_parameter_error(4, "not-an-address", "A");
+	expect_parameter_error(5, "2001:db8::1::2", "AAAA");
 }
 
 Test(dcv_lab, ip_address_aaaa_matches_in_any_notation)
