@@ -21,7 +21,7 @@ VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := libevent libevent_openssl evhtp openssl libunbound ldns libcurl \
-            yajl libidn2 libsystemd
+            yajl libidn2 libsystemd libpcre2-8
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \

@@ -253,10 +253,13 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		finish_caa(c, &res);
 	} else {
 		struct dcv_result res;
+		enum dcv_method m = c->rq.dcv.params.method;
 
 		dcv_check_cancel(c->dc);
 		c->dc = NULL;
 		memset(&res, 0, sizeof(res));
+		res.kind = dcv_methods[m].dns ? DCV_DETAILS_DNS :
+		    m == DCV_ACME_TLS_ALPN_01 ? DCV_DETAILS_TLS_ALPN : DCV_DETAILS_HTTP;
 		res.error_type = ERRTYPE_DCV_LOOKUP;
 		snprintf(res.error_message, sizeof(res.error_message),
 		    "There was an error looking up the DCV record. Error type: Timeout, "
@@ -421,13 +424,31 @@ handle_dcv(struct pd *pd, struct http_request *req)
 		res.error_type = ERRTYPE_DCV_PARAMETER;
 		snprintf(res.error_message, sizeof(res.error_message),
 		    "The provided parameter was invalid: %s, Value provided: %s", field,
-		    c->rq.dcv.params.challenge_value);
+		    strcmp(field, "challenge_value") == 0 ? c->rq.dcv.params.challenge_value :
+		    c->rq.dcv.params.key_authorization_hash);
+		res.kind = dcv_methods[c->rq.dcv.params.method].dns ? DCV_DETAILS_DNS :
+		    c->rq.dcv.params.method == DCV_ACME_TLS_ALPN_01 ? DCV_DETAILS_TLS_ALPN :
+		    DCV_DETAILS_HTTP;
 		snprintf(res.reason, sizeof(res.reason), "invalid %s", field);
 		finish_dcv(c, &res);
 		return;
 	}
-	if ((c->dc = dcv_dns_start(pd_resolver(pd), c->rq.dcv.name, &c->rq.dcv.params, on_dcv_done,
-	    c)) == NULL) {
+	switch (c->rq.dcv.params.method) {
+	case DCV_WEBSITE_CHANGE:
+	case DCV_ACME_HTTP_01:
+		c->dc = dcv_http_start(pd_dcv_env(pd), &c->rq.dcv.common.target, &c->rq.dcv.params,
+		    on_dcv_done, c);
+		break;
+	case DCV_ACME_TLS_ALPN_01:
+		c->dc = dcv_alpn_start(pd_dcv_env(pd), &c->rq.dcv.common.target, &c->rq.dcv.params,
+		    on_dcv_done, c);
+		break;
+	default:
+		c->dc = dcv_dns_start(pd_resolver(pd), c->rq.dcv.name, &c->rq.dcv.params,
+		    on_dcv_done, c);
+		break;
+	}
+	if (c->dc == NULL) {
 		check_start_failed(c);
 		return;
 	}

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "http_client.h"
 #include "http_server.h"
 #include "log.h"
 #include "resolver.h"
@@ -37,6 +38,19 @@ struct resolver *
 pd_resolver(struct pd *pd)
 {
 	return pd->resolver;
+}
+
+const struct dcv_env *
+pd_dcv_env(struct pd *pd)
+{
+	pd->env.base = pd->base;
+	pd->env.resolver = pd->resolver;
+	pd->env.http = pd->http;
+	pd->env.policy = &pd->policy;
+	pd->env.max_redirects = (unsigned)pd->cfg.max_redirects;
+	pd->env.timeout_ms = (unsigned)pd->cfg.http_timeout_ms;
+	pd->env.user_agent = "perspectived/" MPIC_VERSION " (multi-perspective issuance corroboration)";
+	return &pd->env;
 }
 
 bool
@@ -248,6 +262,9 @@ reload(struct pd *pd)
 
 	pd_config_free(&pd->cfg);
 	pd->cfg = ncfg;
+	/* The configuration was checked, so the ranges parse. */
+	(void)addr_policy_init(&pd->policy, (const char *const *)pd->cfg.allow_address.v,
+	    pd->cfg.allow_address.n, err, sizeof(err));
 	pd->cert_not_after = not_after;
 	pd->metrics.code = pd->cfg.code;
 	pd->metrics.rir = pd_rir_names[pd->cfg.rir];
@@ -366,6 +383,12 @@ pd_run(const char *config_path)
 		log_warnx("cannot create the event loop");
 		goto out;
 	}
+	if (addr_policy_init(&pd.policy, (const char *const *)pd.cfg.allow_address.v,
+	    pd.cfg.allow_address.n, err, sizeof(err)) == -1 ||
+	    (pd.http = http_client_new(pd.base, &pd.policy)) == NULL) {
+		log_warnx("%s", pd.http == NULL ? "cannot create the HTTP client" : err);
+		goto out;
+	}
 	if ((ctx = make_ssl_ctx(&pd.cfg, err, sizeof(err))) == NULL ||
 	    tls_cert_not_after(pd.cfg.tls_cert, &pd.cert_not_after, err, sizeof(err)) == -1 ||
 	    (pd.resolver = make_resolver(&pd, &pd.cfg, err, sizeof(err))) == NULL) {
@@ -424,6 +447,7 @@ out:
 	http_server_free(pd.status);
 	if (pd.probe_q != NULL)
 		resolver_cancel(pd.probe_q);
+	http_client_free(pd.http);
 	for (size_t i = 0; i < pd.n_retired; i++)
 		resolver_free(pd.retired[i]);
 	resolver_free(pd.resolver);

@@ -13,6 +13,8 @@
 
 #include <openssl/ssl.h>
 
+#include "addr_policy.h"
+#include "dcv.h"
 #include "metrics.h"
 #include "pconfig.h"
 
@@ -36,6 +38,10 @@ struct pd {
 	size_t n_retired;
 	struct http_server *api;
 	struct http_server *status;
+	/* What HTTP and TLS-ALPN checks need: refreshed on reload. */
+	struct http_client *http;
+	struct addr_policy policy;
+	struct dcv_env env;
 	struct metrics metrics;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_probe, *ev_drain;
 	bool draining;
@@ -72,5 +78,8 @@ void pd_check_finished(struct pd *pd);
 
 /** The resolver new checks should use. */
 struct resolver *pd_resolver(struct pd *pd);
+
+/** The environment of HTTP and TLS-ALPN checks (current resolver and settings). */
+const struct dcv_env *pd_dcv_env(struct pd *pd);
 
 #endif /* PD_DAEMON_H */

@@ -13,6 +13,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "base64.h"
 #include "dns_rdata.h"
 #include "errors.h"
 
@@ -234,6 +238,113 @@ get_issuers(const struct json_value *o, struct dcv_request *req, char *err, size
 	return 0;
 }
 
+
+/* A string of letters, digits and the characters in @p extra only. */
+static bool
+only_chars(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * http_headers: an object of header names to values, sent as given. No
+ * line breaks (no header injection), no headers that would change where or
+ * how we connect (Host) or how we read the answer, bounded in number and size.
+ */
+static int
+get_headers(const struct json_value *o, struct dcv_request *req, char *err, size_t errlen)
+{
+	static const char *const refused[] = {
+		"host", "content-length", "transfer-encoding", "connection", "accept-encoding",
+		"te", "upgrade", "proxy-authorization", "proxy-connection", "expect", "cookie",
+		NULL,
+	};
+	const struct json_value *h;
+	int rc = json_get_object(o, P, "http_headers", &h, err, errlen);
+
+	if (rc != 1)
+		return rc;
+	if (h->u.obj.n > DCV_MAX_HTTP_HEADERS) {
+		snprintf(err, errlen, P ".http_headers: more than %d headers", DCV_MAX_HTTP_HEADERS);
+		return -1;
+	}
+	for (size_t i = 0; i < h->u.obj.n; i++) {
+		const struct json_member *m = &h->u.obj.members[i];
+		const struct json_value *v = m->value;
+
+		if (m->key_len == 0 || m->key_len > 64 || !only_chars(m->key, "!#$%&'*+-.^_`|~")) {
+			snprintf(err, errlen, P ".http_headers: not a header name");
+			return -1;
+		}
+		for (size_t k = 0; refused[k] != NULL; k++) {
+			if (strcasecmp(m->key, refused[k]) == 0) {
+				snprintf(err, errlen, P ".http_headers.%s: this header may not be set",
+				    m->key);
+				return -1;
+			}
+		}
+		if (v->type != JSON_STRING || v->u.str.len > 1024 ||
+		    check_has_control(v->u.str.s, v->u.str.len)) {
+			snprintf(err, errlen, P ".http_headers.%s: must be a string of at most 1024 "
+			    "characters without control characters", m->key);
+			return -1;
+		}
+		snprintf(req->header_store[i], sizeof(req->header_store[i]), "%s: %s", m->key,
+		    v->u.str.s);
+		req->headers[i] = req->header_store[i];
+	}
+	req->params.http_headers = req->headers;
+	req->params.n_http_headers = h->u.obj.n;
+	return 0;
+}
+
+static int
+get_regex(const struct json_value *o, struct dcv_params *p, char *err, size_t errlen)
+{
+	const char *v;
+	size_t len;
+	int rc = json_get_string(o, P, "match_regex", DCV_MAX_REGEX, &v, &len, err, errlen);
+	pcre2_code *re;
+	int code;
+	PCRE2_SIZE off;
+
+	if (rc != 1 || len == 0)
+		return rc == -1 ? -1 : 0;
+	re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C, &code, &off, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[128];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, errlen, P ".match_regex: not a PCRE2 regular expression: %s at %zu",
+		    (const char *)msg, (size_t)off);
+		return -1;
+	}
+	pcre2_code_free(re);
+	p->match_regex = v;
+	return 0;
+}
+
+/* acme-tls-alpn-01's hash: hex as Open MPIC sends it, or base64url. */
+static bool
+decode_alpn_hash(const char *v, uint8_t out[32])
+{
+	size_t len = strlen(v);
+
+	if (len == 64 && strspn(v, "0123456789abcdefABCDEF") == 64) {
+		for (size_t i = 0; i < 32; i++) {
+			char hex[3] = { v[2 * i], v[2 * i + 1], '\0' };
+
+			out[i] = (uint8_t)strtoul(hex, NULL, 16);
+		}
+		return true;
+	}
+	return base64url_decode(v, len, out, 32) == 32;
+}
+
 static int
 decode_method(const struct json_value *o, struct dcv_request *req, char *err, size_t errlen)
 {
@@ -298,6 +409,60 @@ decode_method(const struct json_value *o, struct dcv_request *req, char *err, si
 		    get_type(o, ip_types, 2, m, &p->record_type, err, errlen) == -1)
 			return -1;
 		return get_prefix(o, false, req, err, errlen);
+	case DCV_WEBSITE_CHANGE: {
+		const char *scheme;
+		size_t slen;
+		int rc;
+
+		p->require_exact_case = true;
+		if (get_str(o, "challenge_value", true, DCV_MAX_VALUE, &p->challenge_value, err,
+		    errlen) == -1 ||
+		    get_str(o, "http_token_path", true, 255, &p->http_token_path, err, errlen) == -1)
+			return -1;
+		/* BR 3.2.2.4.18: a file under /.well-known/pki-validation/; no
+		 * other directory, no traversal, no escapes. */
+		if (!only_chars(p->http_token_path, "._~-") || strstr(p->http_token_path, "..") != NULL) {
+			snprintf(err, errlen, P ".http_token_path: only letters, digits, \".\", \"_\", "
+			    "\"~\" and \"-\" (a file name, no \"..\")");
+			return -1;
+		}
+		rc = json_get_string(o, P, "url_scheme", 8, &scheme, &slen, err, errlen);
+		if (rc == -1)
+			return -1;
+		if (json_get(o, "url_scheme") != NULL && (rc == 0 ||
+		    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))) {
+			snprintf(err, errlen, P ".url_scheme: must be \"http\" or \"https\"");
+			return -1;
+		}
+		p->https = rc == 1 && strcmp(scheme, "https") == 0;
+		if (get_headers(o, req, err, errlen) == -1 || get_regex(o, p, err, errlen) == -1 ||
+		    get_bool(o, "require_exact_case", &p->require_exact_case, err, errlen) == -1)
+			return -1;
+		return 0;
+	}
+	case DCV_ACME_HTTP_01:
+		if (get_str(o, "token", true, 256, &p->token, err, errlen) == -1 ||
+		    get_str(o, "key_authorization", true, DCV_MAX_VALUE, &p->key_authorization, err,
+		    errlen) == -1)
+			return -1;
+		/* RFC 8555 8.1: the token is base64url, so the URL has no other path. */
+		if (!only_chars(p->token, "_-")) {
+			snprintf(err, errlen, P ".token: must be base64url (letters, digits, \"-\", \"_\")");
+			return -1;
+		}
+		if (check_has_control(p->key_authorization, strlen(p->key_authorization))) {
+			snprintf(err, errlen, P ".key_authorization: control characters are not allowed");
+			return -1;
+		}
+		return get_headers(o, req, err, errlen);
+	case DCV_ACME_TLS_ALPN_01:
+		if (get_str(o, "key_authorization_hash", true, DCV_MAX_VALUE,
+		    &p->key_authorization_hash, err, errlen) == -1)
+			return -1;
+		/* A hash that is neither hex nor base64url of 32 bytes is Open
+		 * MPIC's parameter error, reported by the check, not a 400. */
+		p->alpn_digest_ok = decode_alpn_hash(p->key_authorization_hash, p->alpn_digest);
+		return 0;
 	default:
 		req->not_implemented = true;
 		snprintf(err, errlen, P ".validation_method: %s is not offered by this perspective yet",
@@ -343,6 +508,17 @@ dcv_request_decode(const char *body, size_t len, struct json_doc **docp,
 	if (decode_method(params, req, err, errlen) == -1)
 		return -1;
 
+	if (!dcv_methods[req->params.method].dns) {
+		/* Open MPIC quietly validates the base name of a wildcard here;
+		 * these methods cannot validate a wildcard (5.7 item 9). */
+		if (req->common.target.wildcard) {
+			snprintf(err, errlen, "domain_or_ip_target: %s cannot validate a wildcard name",
+			    dcv_methods[req->params.method].name);
+			return -1;
+		}
+		snprintf(req->name, sizeof(req->name), "%s", req->common.target.name);
+		return 0;
+	}
 	if (req->common.target.kind != TARGET_DNS) {
 		/* An IP target: only its reverse name can be validated by DNS. */
 		if (req->params.method != DCV_REVERSE_ADDRESS_LOOKUP) {
@@ -370,42 +546,82 @@ dcv_request_decode(const char *body, size_t len, struct json_doc **docp,
 	return 0;
 }
 
-char *
-dcv_response_encode(const struct dcv_request *req, const struct dcv_result *res,
-    const struct perspective_id *who, long long timestamp_ns, size_t *len)
+static void
+write_addresses(struct json_writer *w, const struct dcv_result *res)
 {
-	struct json_writer *w;
-	const char *out;
-	char *copy = NULL;
+	/* Extension: where the check connected, hop by hop. */
+	json_w_key(w, "resolved_ip");
+	if (res->n_addresses > 0)
+		json_w_string(w, res->addresses[res->n_addresses - 1]);
+	else
+		json_w_null(w);
+	json_w_key(w, "addresses");
+	json_w_array_open(w);
+	for (size_t i = 0; i < res->n_addresses; i++)
+		json_w_string(w, res->addresses[i]);
+	json_w_array_close(w);
+}
 
-	if ((w = json_w_new(1024 * 1024)) == NULL)
-		return NULL;
-	json_w_object_open(w);
-	json_w_key(w, "check_completed");
-	json_w_bool(w, res->completed);
-	json_w_key(w, "check_passed");
-	json_w_bool(w, res->passed);
-	json_w_key(w, "errors");
-	if (res->error_type != NULL) {
+static void
+write_http_details(struct json_writer *w, const struct dcv_result *res)
+{
+	json_w_key(w, "response_history");
+	if (res->have_details && res->n_history > 0) {
 		json_w_array_open(w);
-		json_w_object_open(w);
-		json_w_key(w, "error_type");
-		json_w_string(w, res->error_type);
-		json_w_key(w, "error_message");
-		json_w_string_lossy(w, res->error_message, strlen(res->error_message));
-		json_w_object_close(w);
+		for (size_t i = 0; i < res->n_history; i++) {
+			json_w_object_open(w);
+			json_w_key(w, "status_code");
+			json_w_int(w, res->history[i].status);
+			json_w_key(w, "url");
+			json_w_string_lossy(w, res->history[i].location,
+			    strlen(res->history[i].location));
+			json_w_object_close(w);
+		}
 		json_w_array_close(w);
 	} else {
 		json_w_null(w);
 	}
-	json_w_key(w, "timestamp_ns");
-	json_w_int(w, timestamp_ns);
-	json_w_key(w, "check_type");
-	json_w_string(w, "dcv");
-	json_w_key(w, "details");
-	json_w_object_open(w);
-	json_w_key(w, "validation_method");
-	json_w_string(w, dcv_methods[req->params.method].name);
+	json_w_key(w, "response_url");
+	if (res->have_details && res->response_url != NULL)
+		json_w_string_lossy(w, res->response_url, strlen(res->response_url));
+	else
+		json_w_null(w);
+	json_w_key(w, "response_status_code");
+	if (res->have_details)
+		json_w_int(w, res->response_status_code);
+	else
+		json_w_null(w);
+	json_w_key(w, "response_page");
+	if (res->have_details && res->response_page != NULL) {
+		char *b64 = malloc(BASE64_LEN(res->response_page_len));
+
+		if (b64 != NULL) {
+			base64_encode(res->response_page, res->response_page_len, b64);
+			json_w_string(w, b64);
+			free(b64);
+		} else {
+			json_w_null(w);
+		}
+	} else {
+		json_w_null(w);
+	}
+	write_addresses(w, res);
+}
+
+static void
+write_alpn_details(struct json_writer *w, const struct dcv_result *res)
+{
+	json_w_key(w, "common_name");
+	if (res->have_common_name)
+		json_w_string_lossy(w, res->common_name, strlen(res->common_name));
+	else
+		json_w_null(w);
+	write_addresses(w, res);
+}
+
+static void
+write_dns_details(struct json_writer *w, const struct dcv_result *res)
+{
 	json_w_key(w, "records_seen");
 	if (res->have_details) {
 		json_w_array_open(w);
@@ -444,6 +660,50 @@ dcv_response_encode(const struct dcv_request *req, const struct dcv_result *res,
 		json_w_string(w, dnssec_status_name(res->dnssec));
 	else
 		json_w_null(w);
+}
+
+char *
+dcv_response_encode(const struct dcv_request *req, const struct dcv_result *res,
+    const struct perspective_id *who, long long timestamp_ns, size_t *len)
+{
+	struct json_writer *w;
+	const char *out;
+	char *copy = NULL;
+
+	if ((w = json_w_new(1024 * 1024)) == NULL)
+		return NULL;
+	json_w_object_open(w);
+	json_w_key(w, "check_completed");
+	json_w_bool(w, res->completed);
+	json_w_key(w, "check_passed");
+	json_w_bool(w, res->passed);
+	json_w_key(w, "errors");
+	if (res->error_type != NULL) {
+		json_w_array_open(w);
+		json_w_object_open(w);
+		json_w_key(w, "error_type");
+		json_w_string(w, res->error_type);
+		json_w_key(w, "error_message");
+		json_w_string_lossy(w, res->error_message, strlen(res->error_message));
+		json_w_object_close(w);
+		json_w_array_close(w);
+	} else {
+		json_w_null(w);
+	}
+	json_w_key(w, "timestamp_ns");
+	json_w_int(w, timestamp_ns);
+	json_w_key(w, "check_type");
+	json_w_string(w, "dcv");
+	json_w_key(w, "details");
+	json_w_object_open(w);
+	json_w_key(w, "validation_method");
+	json_w_string(w, dcv_methods[req->params.method].name);
+	if (res->kind == DCV_DETAILS_HTTP)
+		write_http_details(w, res);
+	else if (res->kind == DCV_DETAILS_TLS_ALPN)
+		write_alpn_details(w, res);
+	else
+		write_dns_details(w, res);
 	json_w_object_close(w);
 	check_write_identity(w, &req->common, who);
 	json_w_object_close(w);

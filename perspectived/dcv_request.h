@@ -26,6 +26,9 @@ struct dcv_request {
 	char prefix_store[NAME_BUF];
 	char issuer_store[DCV_MAX_ISSUERS][NAME_BUF];
 	const char *issuers[DCV_MAX_ISSUERS];
+	/* http_headers as "Name: value" lines. */
+	char header_store[DCV_MAX_HTTP_HEADERS][1100];
+	const char *headers[DCV_MAX_HTTP_HEADERS];
 	bool not_implemented; /* a known method we do not perform yet */
 };
 

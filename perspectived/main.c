@@ -93,6 +93,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* libcurl's global state, once, before any thread or handle. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (check_only) {
 		struct pd_config cfg;
 		char err[1024];
@@ -105,5 +107,7 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	return pd_run(config);
+	rc = pd_run(config);
+	curl_global_cleanup();
+	return rc;
 }

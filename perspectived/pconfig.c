@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "addr_policy.h"
 #include "log.h"
 #include "name.h"
 #include "resolver.h"
@@ -122,6 +123,8 @@ static const struct cfg_option dns_opts[] = {
 static const struct cfg_option http_opts[] = {
 	OPT("max_redirects", CFG_INT, 0, max_redirects, 0, 100, "20", NULL, NULL,
 	    "redirects followed per HTTP check (Open MPIC uses 20, Let's Encrypt 10)"),
+	OPT("timeout_ms", CFG_INT, 0, http_timeout_ms, 100, 60000, "5000", NULL, NULL,
+	    "deadline of one HTTP request or TLS-ALPN handshake (connect, TLS and answer)"),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -200,6 +203,15 @@ cross_check(struct pd_config *cfg, char *err, size_t errlen)
 	struct resolver *r;
 	struct resolver_config rc;
 
+	{
+		struct addr_policy pol;
+
+		if (addr_policy_init(&pol, (const char *const *)cfg->allow_address.v,
+		    cfg->allow_address.n, msg, sizeof(msg)) == -1) {
+			at(cfg, "targets", "allow_address", msg, err, errlen);
+			return -1;
+		}
+	}
 	if (cfg->status_listen != NULL) {
 		if (cfg_parse_hostport(cfg->status_listen, host, sizeof(host), &port) == -1 ||
 		    !(strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||

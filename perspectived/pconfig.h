@@ -35,6 +35,7 @@ struct pd_config {
 	long long dns_timeout_ms;
 	/* [http] */
 	long long max_redirects;
+	long long http_timeout_ms;
 	/* [targets] */
 	struct cfg_list allow_address;
 	/* [caa] */

@@ -65,6 +65,46 @@ struct dcv_params {
 	size_t n_issuers;
 	const char *expected_account_uri;   /* dns-persistent */
 	time_t now;                         /* for persistUntil */
+	/* HTTP methods */
+	const char *token;                  /* acme-http-01: the URL's last segment */
+	const char *key_authorization;      /* acme-http-01 */
+	const char *http_token_path;        /* website-change: the file name */
+	bool https;                         /* website-change url_scheme */
+	const char *match_regex;            /* website-change, PCRE2, or NULL */
+	const char *const *http_headers;    /* "Name: value", checked */
+	size_t n_http_headers;
+	/* acme-tls-alpn-01: SHA-256 of the key authorization, if it decoded */
+	uint8_t alpn_digest[32];
+	bool alpn_digest_ok;
+};
+
+#define DCV_MAX_HTTP_HEADERS 16
+#define DCV_MAX_REGEX 256
+
+enum dcv_details_kind {
+	DCV_DETAILS_DNS,
+	DCV_DETAILS_HTTP,
+	DCV_DETAILS_TLS_ALPN,
+};
+
+struct dcv_hop {
+	long status;          /* a redirect status */
+	char *location;       /* the Location header as sent */
+};
+
+struct http_client;
+struct addr_policy;
+struct event_base;
+
+/* What the HTTP and TLS-ALPN methods need besides a resolver. */
+struct dcv_env {
+	struct event_base *base;
+	struct resolver *resolver;
+	struct http_client *http;
+	const struct addr_policy *policy;
+	unsigned max_redirects;
+	unsigned timeout_ms;    /* per connection attempt (connect and handshake) */
+	const char *user_agent;
 };
 
 struct dcv_result {
@@ -87,7 +127,21 @@ struct dcv_result {
 	enum dnssec_status dnssec;
 	bool have_dnssec;
 	char reason[512];     /* one line for the log */
+	enum dcv_details_kind kind;
+	/* HTTP details (have_details): the redirects, the final URL and answer. */
+	struct dcv_hop *history;
+	size_t n_history;
+	char *response_url;
+	long response_status_code;
+	uint8_t *response_page; /* the bytes read */
+	size_t response_page_len;
+	char **addresses;       /* the address each connection used, in order */
+	size_t n_addresses;
+	/* TLS-ALPN details */
+	char common_name[256];
+	bool have_common_name;
 };
+
 
 struct dcv_check;
 typedef void (*dcv_done_cb)(void *arg, const struct dcv_result *result);
@@ -108,7 +162,8 @@ int dcv_query_name(const struct dcv_params *p, const char *name, char out[NAME_B
 
 /**
  * A parameter that passed the request schema but cannot work (Open MPIC's
- * parameter error): an ip-address challenge that is not an IP address.
+ * parameter error): an ip-address challenge that is not an IP address, an
+ * acme-tls-alpn-01 hash that is neither hex nor base64url of 32 bytes.
  * @p field receives the parameter's name.
  * @return true if @p p is such a request.
  */
@@ -124,5 +179,26 @@ struct dcv_check *dcv_dns_start(struct resolver *r, const char *name,
     const struct dcv_params *p, dcv_done_cb cb, void *arg);
 
 void dcv_check_cancel(struct dcv_check *c);
+
+/**
+ * Start an HTTP-based check (website-change, acme-http-01) of @p t: a
+ * name or an IP address (never a wildcard). Redirects are followed by hand
+ * and each hop checked before any connection to it (BR 3.2.2.4.18, .19):
+ * status 301, 302, 307 or 308; scheme http or https; port 80 or 443; an
+ * allowed address; at most env->max_redirects hops; no loops.
+ * @return the check (cancel with dcv_check_cancel()), or NULL.
+ */
+struct dcv_check *dcv_http_start(const struct dcv_env *env, const struct target *t,
+    const struct dcv_params *p, dcv_done_cb cb, void *arg);
+
+/**
+ * Start an acme-tls-alpn-01 check (BR 3.2.2.4.20, RFC 8737, RFC 8738) of @p t.
+ * @return the check (cancel with dcv_check_cancel()), or NULL.
+ */
+struct dcv_check *dcv_alpn_start(const struct dcv_env *env, const struct target *t,
+    const struct dcv_params *p, dcv_done_cb cb, void *arg);
+
+/** Free what a result owns (for engines and tests). */
+void dcv_result_release(struct dcv_result *res);
 
 #endif /* MPIC_DCV_H */

@@ -12,7 +12,7 @@
  * not pass. SERVFAIL, timeouts, DNSSEC-bogus answers and answers over our
  * ceilings do not complete, and the error says which.
  */
-#include "dcv.h"
+#include "dcv_engine.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,101 +21,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <openssl/evp.h>
-
 #include "caa.h"
 #include "dcv_persist.h"
 #include "dns_rdata.h"
 #include "errors.h"
 
-const struct dcv_method_info dcv_methods[DCV_METHOD_COUNT] = {
-	[DCV_WEBSITE_CHANGE] = { "website-change", "3.2.2.4.18", false, 0, NULL, -1 },
-	[DCV_ACME_HTTP_01] = { "acme-http-01", "3.2.2.4.19", false, 0, NULL, 1 },
-	[DCV_ACME_DNS_01] = { "acme-dns-01", "3.2.2.4.7", true, DNS_TYPE_TXT, "_acme-challenge", 1 },
-	[DCV_ACME_TLS_ALPN_01] = { "acme-tls-alpn-01", "3.2.2.4.20", false, 0, NULL, 0 },
-	[DCV_DNS_CHANGE] = { "dns-change", "3.2.2.4.7", true, 0, NULL, -1 },
-	[DCV_DNS_PERSISTENT] = { "dns-persistent", "3.2.2.4.22", true, DNS_TYPE_TXT,
-	    "_validation-persist", 0 },
-	[DCV_CONTACT_EMAIL_TXT] = { "contact-email-txt", "3.2.2.4.14", true, DNS_TYPE_TXT,
-	    "_validation-contactemail", 0 },
-	[DCV_CONTACT_PHONE_TXT] = { "contact-phone-txt", "3.2.2.4.16", true, DNS_TYPE_TXT,
-	    "_validation-contactphone", 0 },
-	[DCV_CONTACT_EMAIL_CAA] = { "contact-email-caa", "3.2.2.4.13", true, DNS_TYPE_CAA, NULL, 0 },
-	[DCV_CONTACT_PHONE_CAA] = { "contact-phone-caa", "3.2.2.4.17", true, DNS_TYPE_CAA, NULL, 0 },
-	[DCV_IP_ADDRESS] = { "ip-address", "3.2.2.4.8", true, 0, NULL, 0 },
-	[DCV_REVERSE_ADDRESS_LOOKUP] = { "reverse-address-lookup", "3.2.2.5.3", true, DNS_TYPE_PTR,
-	    NULL, 0 },
-	[DCV_DNS_ACCOUNT_01] = { "dns-account-01", "3.2.2.4.21", true, DNS_TYPE_TXT, NULL, 1 },
-};
-
-int
-dcv_method_from_name(const char *name)
-{
-	for (int i = 0; i < DCV_METHOD_COUNT; i++)
-		if (strcmp(dcv_methods[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-int
-dcv_account_label(const char *account_uri, char out[17])
-{
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(account_uri, strlen(account_uri), md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen < 10)
-		return -1;
-	/* BR 3.2.2.4.21: base32 of the first 10 bytes: 80 bits, 16 characters. */
-	for (size_t i = 0; i < 16; i++) {
-		size_t bit = i * 5, byte = bit / 8, shift = bit % 8;
-		unsigned v = (unsigned)md[byte] << 8 | (byte + 1 < 10 ? md[byte + 1] : 0);
-
-		out[i] = b32[(v >> (11 - shift)) & 0x1f];
-	}
-	out[16] = '\0';
-	return 0;
-}
-
-int
-dcv_query_name(const struct dcv_params *p, const char *name, char out[NAME_BUF])
-{
-	const char *prefix = dcv_methods[p->method].prefix;
-	char label[17], acct[40];
-	int n;
-
-	if (p->method == DCV_DNS_ACCOUNT_01) {
-		if (p->account_uri == NULL || dcv_account_label(p->account_uri, label) == -1)
-			return -1;
-		snprintf(acct, sizeof(acct), "_%s._acme-challenge", label);
-		prefix = acct;
-	} else if (prefix == NULL) {
-		prefix = p->name_prefix;
-	}
-	if (prefix != NULL && prefix[0] != '\0')
-		n = snprintf(out, NAME_BUF, "%s.%s", prefix, name);
-	else
-		n = snprintf(out, NAME_BUF, "%s", name);
-	return n > 0 && n < NAME_BUF ? 0 : -1;
-}
-
-bool
-dcv_parameter_invalid(const struct dcv_params *p, const char **field)
-{
-	uint8_t addr[16];
-
-	/* An address of the other family is no error: it just never matches. */
-	if (p->method == DCV_IP_ADDRESS && p->challenge_value != NULL &&
-	    inet_pton(AF_INET, p->challenge_value, addr) != 1 &&
-	    inet_pton(AF_INET6, p->challenge_value, addr) != 1) {
-		*field = "challenge_value";
-		return true;
-	}
-	return false;
-}
-
-struct dcv_check {
+struct dns_check {
+	struct dcv_check base;   /* first: dcv_check_cancel() goes through it */
 	struct resolver *r;
 	struct dcv_params p;
 	char *store[5];            /* copies of the string parameters */
@@ -130,7 +42,7 @@ struct dcv_check {
 };
 
 static void
-check_free(struct dcv_check *c)
+check_free(struct dns_check *c)
 {
 	if (c->q != NULL)
 		resolver_cancel(c->q);
@@ -143,23 +55,14 @@ check_free(struct dcv_check *c)
 }
 
 static void
-result_free(struct dcv_result *res)
-{
-	for (size_t i = 0; i < res->n_seen; i++)
-		free(res->records_seen[i]);
-	free(res->records_seen);
-	free(res->seen_len);
-}
-
-static void
-finish(struct dcv_check *c, struct dcv_result *res)
+finish(struct dns_check *c, struct dcv_result *res)
 {
 	dcv_done_cb cb = c->cb;
 	void *arg = c->arg;
 
 	check_free(c);
 	cb(arg, res);
-	result_free(res);
+	dcv_result_release(res);
 }
 
 /* Case-insensitive (ASCII) search of @p needle in @p hay. */
@@ -203,7 +106,7 @@ add_seen(struct dcv_result *res, const void *v, size_t len)
 
 /* Does value @p v (from the record) satisfy the method? */
 static bool
-value_matches(const struct dcv_check *c, const char *v, size_t len)
+value_matches(const struct dns_check *c, const char *v, size_t len)
 {
 	const struct dcv_params *p = &c->p;
 
@@ -267,7 +170,7 @@ caa_contact_tag(enum dcv_method m)
 #define SKIP (-2)
 
 static long
-record_value(const struct dcv_check *c, const struct dns_rr *rr, char *buf, size_t buflen)
+record_value(const struct dns_check *c, const struct dns_rr *rr, char *buf, size_t buflen)
 {
 	struct caa_record rec;
 
@@ -301,7 +204,7 @@ record_value(const struct dcv_check *c, const struct dns_rr *rr, char *buf, size
  * levels below the one that decided (as the CAA engine reports a climb).
  */
 static enum dnssec_status
-weakest(struct dcv_check *c, const struct dns_answer *a)
+weakest(struct dns_check *c, const struct dns_answer *a)
 {
 	if (a->dnssec < c->weakest)
 		c->weakest = a->dnssec;
@@ -321,7 +224,7 @@ fill_details(struct dcv_result *res, const struct dns_answer *a, const char *ask
 }
 
 static void
-decide(struct dcv_check *c, const struct dns_answer *a)
+decide(struct dns_check *c, const struct dns_answer *a)
 {
 	struct dcv_result res;
 	char *buf = malloc(DNS_TXT_MAX + 1);
@@ -388,7 +291,7 @@ error_kind(enum dns_outcome o)
 }
 
 static void
-fail(struct dcv_check *c, const struct dns_answer *a)
+fail(struct dns_check *c, const struct dns_answer *a)
 {
 	struct dcv_result res;
 
@@ -406,12 +309,18 @@ fail(struct dcv_check *c, const struct dns_answer *a)
 	finish(c, &res);
 }
 
-static void ask(struct dcv_check *c);
+static void ask(struct dns_check *c);
+
+static void
+cancel(struct dcv_check *base)
+{
+	check_free((struct dns_check *)(void *)base);
+}
 
 static void
 on_answer(void *arg, const struct dns_answer *a)
 {
-	struct dcv_check *c = arg;
+	struct dns_check *c = arg;
 	bool climbs = c->p.method == DCV_CONTACT_EMAIL_CAA || c->p.method == DCV_CONTACT_PHONE_CAA;
 	const char *parent;
 
@@ -443,7 +352,7 @@ on_answer(void *arg, const struct dns_answer *a)
 }
 
 static void
-ask(struct dcv_check *c)
+ask(struct dns_check *c)
 {
 	uint16_t type = dcv_methods[c->p.method].fixed_type;
 
@@ -477,13 +386,14 @@ struct dcv_check *
 dcv_dns_start(struct resolver *r, const char *name, const struct dcv_params *p,
     dcv_done_cb cb, void *arg)
 {
-	struct dcv_check *c;
+	struct dns_check *c;
 	bool ok = true;
 	uint16_t type;
 
 	if ((unsigned)p->method >= DCV_METHOD_COUNT || !dcv_methods[p->method].dns ||
 	    p->n_issuers > DCV_MAX_ISSUERS || (c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->base.cancel = cancel;
 	c->r = r;
 	c->cb = cb;
 	c->arg = arg;
@@ -512,12 +422,5 @@ dcv_dns_start(struct resolver *r, const char *name, const struct dcv_params *p,
 		check_free(c);
 		return NULL;
 	}
-	return c;
-}
-
-void
-dcv_check_cancel(struct dcv_check *c)
-{
-	if (c != NULL)
-		check_free(c);
+	return &c->base;
 }

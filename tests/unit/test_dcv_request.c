@@ -322,31 +322,86 @@ Test(dcv_request, validation_method_is_required_and_must_be_known)
 	    "dcv_check_parameters.validation_method: expected a string, got a number");
 }
 
-Test(dcv_request, http_and_tls_methods_are_not_implemented)
+Test(dcv_request, website_change_is_decoded)
 {
-	static const char *const bodies[] = {
-		BODY("example.com", M("website-change")
-		    ",\"challenge_value\":\"v\",\"http_token_path\":\"a.txt\",\"url_scheme\":\"http\""),
-		BODY("example.com", M("acme-http-01") ",\"token\":\"t\",\"key_authorization\":\"t.k\""),
-		BODY("example.com", M("acme-tls-alpn-01")
-		    ",\"key_authorization_hash\":"
-		    "\"653471d42925d7eb4cd39a39cda8b34d3034c94cb90067ab78c8123560ba2e5f\""),
-	};
-	static const char *const names[] = { "website-change", "acme-http-01", "acme-tls-alpn-01" };
-
-	for (size_t i = 0; i < N(bodies); i++) {
-		char want[128];
-
-		snprintf(want, sizeof(want),
-		    "dcv_check_parameters.validation_method: %s is not offered by this perspective yet",
-		    names[i]);
-		cr_expect_eq(decode(bodies[i]), -1);
-		cr_expect(req.not_implemented, "%s", names[i]);
-		cr_expect_str_eq(err, want);
-	}
+	expect_ok(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a.txt\",\"url_scheme\":\"https\","
+	    "\"http_headers\":{\"X-Test\":\"1\"},\"match_regex\":\"^v$\","
+	    "\"require_exact_case\":false"));
+	cr_assert_eq(req.params.method, DCV_WEBSITE_CHANGE);
+	cr_assert_str_eq(req.params.challenge_value, "v");
+	cr_assert_str_eq(req.params.http_token_path, "a.txt");
+	cr_assert(req.params.https);
+	cr_assert_eq(req.params.n_http_headers, 1);
+	cr_assert_str_eq(req.params.http_headers[0], "X-Test: 1");
+	cr_assert_str_eq(req.params.match_regex, "^v$");
+	cr_assert_not(req.params.require_exact_case);
+	/* Defaults: http, exact case. */
+	expect_ok(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a.txt\""));
+	cr_assert_not(req.params.https);
+	cr_assert(req.params.require_exact_case);
 }
 
-Test(dcv_request, fixed_require_exact_case_of_unimplemented_methods_is_still_checked)
+Test(dcv_request, http_methods_refuse_what_could_escape_their_url)
+{
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"../etc/passwd\""),
+	    "dcv_check_parameters.http_token_path: only letters, digits, \".\", \"_\", \"~\" and "
+	    "\"-\" (a file name, no \"..\")");
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a%2Fb\""),
+	    "dcv_check_parameters.http_token_path: only letters, digits, \".\", \"_\", \"~\" and "
+	    "\"-\" (a file name, no \"..\")");
+	expect_err(BODY("example.com", M("acme-http-01") ",\"token\":\"a/b\",\"key_authorization\":\"k\""),
+	    "dcv_check_parameters.token: must be base64url (letters, digits, \"-\", \"_\")");
+	expect_err(BODY("example.com", M("acme-http-01") ",\"token\":\"..\",\"key_authorization\":\"k\""),
+	    "dcv_check_parameters.token: must be base64url (letters, digits, \"-\", \"_\")");
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a\",\"url_scheme\":null"),
+	    "dcv_check_parameters.url_scheme: must be \"http\" or \"https\"");
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a\",\"url_scheme\":\"ftp\""),
+	    "dcv_check_parameters.url_scheme: must be \"http\" or \"https\"");
+	expect_err(BODY("example.com", M("acme-http-01")
+	    ",\"token\":\"t\",\"key_authorization\":\"k\",\"http_headers\":{\"Host\":\"evil\"}"),
+	    "dcv_check_parameters.http_headers.Host: this header may not be set");
+	expect_err(BODY("example.com", M("acme-http-01")
+	    ",\"token\":\"t\",\"key_authorization\":\"k\",\"http_headers\":{\"X\":\"a\\r\\nB: c\"}"),
+	    "dcv_check_parameters.http_headers.X: must be a string of at most 1024 characters without "
+	    "control characters");
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a\",\"match_regex\":\"(\""),
+	    "dcv_check_parameters.match_regex: not a PCRE2 regular expression: missing closing "
+	    "parenthesis at 1");
+	expect_err(BODY("*.example.com", M("acme-http-01") ",\"token\":\"t\",\"key_authorization\":\"k\""),
+	    "domain_or_ip_target: acme-http-01 cannot validate a wildcard name");
+}
+
+Test(dcv_request, tls_alpn_hash_is_hex_or_base64url)
+{
+	const char *field;
+
+	expect_ok(BODY("example.com", M("acme-tls-alpn-01") ",\"key_authorization_hash\":\""
+	    "653471d42925d7eb4cd39a39cda8b34d3034c94cb90067ab78c8123560ba2e5f\""));
+	cr_assert(req.params.alpn_digest_ok);
+	cr_assert_eq(req.params.alpn_digest[0], 0x65);
+	cr_assert_eq(req.params.alpn_digest[31], 0x5f);
+	/* The same 32 bytes in base64url. */
+	expect_ok(BODY("example.com", M("acme-tls-alpn-01")
+	    ",\"key_authorization_hash\":\"ZTRx1CkiX...\""));
+	cr_assert_not(req.params.alpn_digest_ok);
+	cr_assert(dcv_parameter_invalid(&req.params, &field));
+	cr_assert_str_eq(field, "key_authorization_hash");
+	expect_ok(BODY("example.com", M("acme-tls-alpn-01")
+	    ",\"key_authorization_hash\":\"ZTRx1Ckl1-tM05o5zaizTTA0yUy5AGereMgSNWC6Ll8\""));
+	cr_assert(req.params.alpn_digest_ok);
+	cr_assert_eq(req.params.alpn_digest[0], 0x65);
+	cr_assert_eq(req.params.alpn_digest[31], 0x5f);
+	cr_assert_not(dcv_parameter_invalid(&req.params, &field));
+}
+
+Test(dcv_request, fixed_require_exact_case_of_http_methods_is_checked)
 {
 	/* acme-http-01 fixes it to true: a wrong value is a plain request error. */
 	expect_err(BODY("example.com", M("acme-http-01")
