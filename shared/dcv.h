@@ -198,6 +198,20 @@ struct dcv_check *dcv_http_start(const struct dcv_env *env, const struct target 
 struct dcv_check *dcv_alpn_start(const struct dcv_env *env, const struct target *t,
     const struct dcv_params *p, dcv_done_cb cb, void *arg);
 
+/**
+ * Resolve a redirect's Location against @p base_url with libcurl's URL
+ * parser (never by hand: "127.1", "2130706433" and "0x7f.1" are all
+ * loopback) and check what a URL alone can say (BR 3.2.2.4.18, .19):
+ * scheme http or https, port 80 or 443, no user name or password, a host,
+ * no IPv6 zone id. The host's addresses are checked separately.
+ * @param next receives the absolute URL of the next hop
+ * @param host receives its host (IPv6 literals without brackets)
+ * @param why  the rule broken, on failure
+ * @return 0, or -1.
+ */
+int dcv_redirect_resolve(const char *base_url, const char *location, char *next, size_t nextlen,
+    char *host, size_t hostlen, uint16_t *port, const char **why);
+
 /** Free what a result owns (for engines and tests). */
 void dcv_result_release(struct dcv_result *res);
 

@@ -268,9 +268,9 @@ static void
 on_response(void *arg, const struct http_fetch_res *r)
 {
 	struct http_check *c = arg;
-	char *next = NULL, *scheme = NULL, *user = NULL, *portstr = NULL;
-	long port;
-	CURLUcode uc;
+	char next[URL_MAX], host[NAME_BUF + 2];
+	uint16_t port;
+	const char *why;
 
 	c->fetch = NULL;
 	if (r->curl_code != 0) {
@@ -319,34 +319,94 @@ on_response(void *arg, const struct http_fetch_res *r)
 		h[c->res.n_history].status = r->status;
 		c->res.n_history++;
 	}
-	/* The Location, resolved against the current URL by libcurl's parser. */
-	uc = curl_url_set(c->url, CURLUPART_URL, r->location, 0);
-	if (uc != CURLUE_OK) {
-		redirect_invalid(c, r->status, r->location, curl_url_strerror(uc));
+	if (dcv_redirect_resolve(c->url_text, r->location, next, sizeof(next), host, sizeof(host),
+	    &port, &why) == -1) {
+		redirect_invalid(c, r->status, r->location, why);
 		return;
-	}
-	if (curl_url_get(c->url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
-	    curl_url_get(c->url, CURLUPART_USER, &user, 0) != CURLUE_NO_USER ||
-	    curl_url_get(c->url, CURLUPART_PORT, &portstr, CURLU_DEFAULT_PORT) != CURLUE_OK ||
-	    (port = strtol(portstr, NULL, 10), port != 80 && port != 443) ||
-	    curl_url_get(c->url, CURLUPART_URL, &next, 0) != CURLUE_OK) {
-		/* Other schemes, a user name, or a port other than 80 or 443. */
-		redirect_invalid(c, r->status, r->location, "scheme, user or port");
-		goto out;
 	}
 	for (size_t i = 0; i < c->n_visited; i++) {
 		if (strcmp(c->visited[i], next) == 0) {
 			redirect_invalid(c, r->status, r->location, "loop");
-			goto out;
+			return;
 		}
 	}
+	if (curl_url_set(c->url, CURLUPART_URL, next, 0) != CURLUE_OK) {
+		redirect_invalid(c, r->status, r->location, "unparsable");
+		return;
+	}
 	next_hop(c);
+}
+
+int
+dcv_redirect_resolve(const char *base_url, const char *location, char *next, size_t nextlen,
+    char *host, size_t hostlen, uint16_t *port, const char **why)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *user = NULL, *pass = NULL, *portstr = NULL, *h = NULL, *zone = NULL;
+	char *url = NULL;
+	long p = 0;
+	size_t hl;
+	int rc = -1;
+	CURLUcode uc;
+
+	*why = "unparsable Location";
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK)
+		goto out;
+	if ((uc = curl_url_set(u, CURLUPART_URL, location, 0)) != CURLUE_OK) {
+		if (uc == CURLUE_UNSUPPORTED_SCHEME)
+			*why = "scheme other than http or https";
+		goto out;
+	}
+	/* A fragment never goes on the wire; without it, loops are plain. */
+	(void)curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		*why = "scheme other than http or https";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_NO_USER ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) != CURLUE_NO_PASSWORD) {
+		*why = "user name or password in the URL";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_ZONEID, &zone, 0) != CURLUE_NO_ZONEID) {
+		*why = "IPv6 zone id";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_PORT, &portstr, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    ((p = strtol(portstr, NULL, 10)) != 80 && p != 443)) {
+		*why = "port other than 80 or 443";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || (hl = strlen(h)) == 0 ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK || strlen(url) >= nextlen) {
+		*why = "no host, or too long";
+		goto out;
+	}
+	if (h[0] == '[' && hl > 2 && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
+		memmove(h, h + 1, hl - 1);
+		hl -= 2;
+	}
+	if (hl >= hostlen) {
+		*why = "host too long";
+		goto out;
+	}
+	memcpy(host, h, hl + 1);
+	memcpy(next, url, strlen(url) + 1);
+	*port = (uint16_t)p;
+	*why = NULL;
+	rc = 0;
 out:
 	curl_free(scheme);
 	curl_free(user);
+	curl_free(pass);
 	curl_free(portstr);
-	curl_free(next);
+	curl_free(h);
+	curl_free(zone);
+	curl_free(url);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 static void
