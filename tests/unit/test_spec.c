@@ -215,3 +215,44 @@ Test(spec, dcv_response_keys_match_the_spec)
 	free(out);
 	free(spec);
 }
+
+/* The HTTP and TLS-ALPN details objects, as the encoder writes them. */
+static void
+expect_details(const char *method_body, enum dcv_details_kind kind, const char *schema)
+{
+	char *spec = read_spec();
+	struct keys want, got;
+	struct dcv_request req;
+	struct dcv_result res;
+	struct perspective_id who = { "us-east-2", "ARIN" };
+	struct json_doc *rdoc, *doc;
+	char err[256], body[512];
+	size_t len;
+	char *out;
+
+	snprintf(body, sizeof(body), "{\"domain_or_ip_target\":\"x.example\","
+	    "\"dcv_check_parameters\":{%s}}", method_body);
+	cr_assert_eq(dcv_request_decode(body, strlen(body), &rdoc, &req, err, sizeof(err)), 0,
+	    "%s", err);
+	memset(&res, 0, sizeof(res));
+	res.completed = res.passed = res.have_details = true;
+	res.kind = kind;
+	cr_assert_not_null(out = dcv_response_encode(&req, &res, &who, 1, &len));
+	cr_assert_not_null(doc = json_parse(out, len, NULL, err, sizeof(err)), "%s", err);
+	spec_required(spec, schema, &want);
+	object_keys(json_get(json_root(doc), "details"), &got);
+	expect_same(&want, &got, schema);
+	json_doc_free(doc);
+	json_doc_free(rdoc);
+	free(out);
+	free(spec);
+}
+
+Test(spec, http_and_tls_alpn_details_match_the_spec)
+{
+	expect_details("\"validation_method\":\"acme-http-01\",\"token\":\"t\","
+	    "\"key_authorization\":\"t.k\"", DCV_DETAILS_HTTP, "HttpDetails");
+	expect_details("\"validation_method\":\"acme-tls-alpn-01\",\"key_authorization_hash\":"
+	    "\"653471d42925d7eb4cd39a39cda8b34d3034c94cb90067ab78c8123560ba2e5f\"",
+	    DCV_DETAILS_TLS_ALPN, "TlsAlpnDetails");
+}
