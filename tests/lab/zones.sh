@@ -36,6 +36,7 @@ bogus.test. bogus.test.zone
 stripped.test. stripped.test.zone
 nsec3.test. nsec3.test.zone
 dcv.test. dcv.test.zone
+web.test. web.test.zone
 $LAB_REV4_ZONE ${LAB_REV4_ZONE}zone
 $LAB_REV6_ZONE ${LAB_REV6_ZONE}zone
 integration-testing.open-mpic.org. integration-testing.open-mpic.org.zone"
@@ -256,6 +257,29 @@ EOF
 		"$(lab_account_label "$LAB_ACCT3")" "$LAB_ACCT3_HASH"
 }
 
+# HTTP and TLS-ALPN targets (README.md "Web, TLS-ALPN, rebinding and canary").
+# Forbidden addresses here are the ones the lab puts on lo: a validator that
+# wrongly connects stays on this machine and hits the canary.
+lab_src_web() {
+	local v
+	lab_soa ns.web.test.
+	cat <<EOF
+@                 NS     ns
+ns                A      127.0.53.1
+hostile           A      $LAB_HOSTILE_ADDR
+hostile-b         A      $LAB_HOSTILE_ADDR
+private           A      $LAB_PRIVATE_ADDR
+metadata          A      $LAB_METADATA_ADDR
+loopback6         AAAA   ::1
+mapped6           AAAA   ::ffff:$LAB_METADATA_ADDR
+mixed             A      $LAB_HOSTILE_ADDR
+mixed             A      $LAB_PRIVATE_ADDR
+EOF
+	for v in $LAB_ALPN_VARIANTS; do
+		printf 'alpn-%s A %s\n' "$v" "$LAB_CHALLENGE_ADDR"
+	done
+}
+
 lab_src_rev4() {
 	lab_soa a.root-servers.test.
 	cat <<'EOF'
@@ -341,8 +365,12 @@ timeout              NS  ns.timeout
 ns.timeout           A   $LAB_BLACKHOLE_ADDR
 dcv                  NS  ns.dcv
 ns.dcv               A   127.0.53.1
+web                  NS  ns.web
+ns.web               A   127.0.53.1
+rebind               NS  ns.rebind
+ns.rebind            A   $LAB_REBIND_ADDR
 EOF
-	for z in secure bogus stripped nsec3 refused-secure dcv; do
+	for z in secure bogus stripped nsec3 refused-secure dcv web; do
 		lab_zone_ds "$z.test."
 	done
 }
@@ -392,6 +420,7 @@ lab_zones_recipe() {
 	{
 		cat "$LAB_HERE/zones.sh" "$LAB_FIXTURE_ZONE"
 		echo "$LAB_REFUSED_NS_ADDR $LAB_BLACKHOLE_ADDR $LAB_CHALLENGE_ADDR $LAB_TTL"
+		echo "$LAB_HOSTILE_ADDR $LAB_REBIND_ADDR $LAB_PRIVATE_ADDR $LAB_METADATA_ADDR $LAB_ALPN_VARIANTS"
 		cat "$LAB_DNS"/keys/*.base 2>/dev/null
 	} | sha256sum | cut -d' ' -f1
 }
@@ -437,7 +466,7 @@ lab_build_zones() {
 
 	# Make every key first so the recipe hash (which covers key names) is final.
 	for origin in . test. secure.test. bogus.test. stripped.test. nsec3.test. refused-secure.test. \
-		dcv.test. "$LAB_REV4_ZONE" "$LAB_REV6_ZONE"; do
+		dcv.test. web.test. "$LAB_REV4_ZONE" "$LAB_REV6_ZONE"; do
 		lab_zone_key "$origin" >/dev/null
 	done
 
@@ -458,6 +487,9 @@ lab_build_zones() {
 
 	lab_src_dcv >"$src/dcv.test.zone"
 	lab_sign dcv.test. "$src/dcv.test.zone" "$LAB_DNS/dcv.test.zone" "$inc" "$exp"
+
+	lab_src_web >"$src/web.test.zone"
+	lab_sign web.test. "$src/web.test.zone" "$LAB_DNS/web.test.zone" "$inc" "$exp"
 
 	lab_src_rev4 >"$src/${LAB_REV4_ZONE}zone"
 	lab_sign "$LAB_REV4_ZONE" "$src/${LAB_REV4_ZONE}zone" "$LAB_DNS/${LAB_REV4_ZONE}zone" "$inc" "$exp"
