@@ -10,8 +10,8 @@
  * the "Error type: …" kind), every details field (records_seen as a set,
  * found_at, cname_chain in order, response_code, ad_flag, dnssec),
  * request_id, perspective_code and rir. Then parameter validation for every
- * method (400 naming the field), the methods not offered yet (501), and IP
- * targets. The JSON is read with the project's own decoder.
+ * method (400 naming the field) and IP targets (the HTTP and TLS-ALPN
+ * methods are in test_dcv_http.c). The JSON is read with the project's own decoder.
  */
 #include <criterion/criterion.h>
 #include <openssl/sha.h>
@@ -1728,28 +1728,3 @@ Test(dcv_lab, target_that_is_not_a_domain_name_is_400)
 	    "domain_or_ip_target");
 }
 
-/* ==== methods not offered yet ============================================ */
-
-static void
-expect_501(int p, const char *params)
-{
-	struct lab_resp r;
-	char body[1024];
-
-	snprintf(body, sizeof(body),
-	    "{\"domain_or_ip_target\":\"" T "\",\"dcv_check_parameters\":%s}", params);
-	cr_assert_eq(lab_request(p, "/dcv", "client", body, &r), 0, "%s", r.err);
-	cr_assert_eq(r.status, 501, "status %ld for %s: %s", r.status, body, r.body);
-	cr_assert_not_null(strstr(r.body, "not implemented"), "501 body: %s", r.body);
-	lab_resp_free(&r);
-}
-
-Test(dcv_lab, http_and_tls_alpn_methods_answer_501_for_now)
-{
-	expect_501(5, "{\"validation_method\":\"acme-http-01\",\"token\":\"a\","
-		      "\"key_authorization\":\"a.b\"}");
-	expect_501(6, "{\"validation_method\":\"website-change\",\"challenge_value\":\"v\","
-		      "\"http_token_path\":\"p.txt\"}");
-	expect_501(1, "{\"validation_method\":\"acme-tls-alpn-01\",\"key_authorization_hash\":"
-		      "\"653471d42925d7eb4cd39a39cda8b34d3034c94cb90067ab78c8123560ba2e5f\"}");
-}

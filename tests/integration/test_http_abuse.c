@@ -200,11 +200,11 @@ Test(http_abuse, unknown_path_is_404)
 	assert_alive(2);
 }
 
-/* The DNS methods are served (test_dcv_lab.c); the HTTP ones are not yet. */
-Test(http_abuse, dcv_http_method_is_501_until_implemented)
+/* Every method is served; a request missing its parameters is a 400. */
+Test(http_abuse, dcv_without_the_method_parameters_is_400)
 {
 	expect_status(2, NULL, "/dcv", "{\"domain_or_ip_target\":\"example.com\","
-	    "\"dcv_check_parameters\":{\"validation_method\":\"acme-http-01\"}}", 501);
+	    "\"dcv_check_parameters\":{\"validation_method\":\"acme-http-01\"}}", 400);
 	expect_status(2, NULL, "/dcv", NULL, 405);
 	assert_alive(2);
 }
