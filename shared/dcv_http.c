@@ -352,6 +352,11 @@ dcv_redirect_resolve(const char *base_url, const char *location, char *next, siz
 	*why = "unparsable Location";
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK)
 		goto out;
+	/* RFC 3986 5.2.2: an empty reference, or a fragment alone, is the base
+	 * URL itself (so the caller sees a loop). libcurl 7.88 resolves both to
+	 * the base's directory instead. */
+	if (location[0] == '\0' || location[0] == '#')
+		location = base_url;
 	if ((uc = curl_url_set(u, CURLUPART_URL, location, 0)) != CURLUE_OK) {
 		if (uc == CURLUE_UNSUPPORTED_SCHEME)
 			*why = "scheme other than http or https";

@@ -15,6 +15,14 @@
 static struct lab the_lab;
 static bool loaded;
 
+/* Every KEY=VALUE of LAB_DIR/env, for lab_env(). */
+#define ENV_MAX 512
+static struct {
+	char key[64];
+	char val[1024];
+} env_kv[ENV_MAX];
+static size_t n_env;
+
 static void
 set_str(char *dst, size_t len, const char *v)
 {
@@ -94,6 +102,11 @@ lab_get(void)
 			val++;
 		}
 		apply(&the_lab, line, val);
+		if (n_env < ENV_MAX && strlen(line) < sizeof(env_kv[0].key)) {
+			memcpy(env_kv[n_env].key, line, strlen(line) + 1);
+			set_str(env_kv[n_env].val, sizeof(env_kv[n_env].val), val);
+			n_env++;
+		}
 	}
 	fclose(fp);
 	cr_assert_gt(the_lab.n, 0, "LAB_N missing from %s", path);
@@ -294,30 +307,9 @@ char *
 lab_log_since(int i, size_t from)
 {
 	char path[600];
-	size_t len = 0, cap = 4096, n;
-	char *buf = malloc(cap), *nb;
-	FILE *fp;
 
-	cr_assert_not_null(buf);
-	buf[0] = '\0';
 	log_path(i, path, sizeof(path));
-	if ((fp = fopen(path, "r")) == NULL)
-		return buf;
-	if (fseek(fp, (long)from, SEEK_SET) != 0) {
-		fclose(fp);
-		return buf;
-	}
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-		len += n;
-		if (cap - len - 1 == 0) {
-			cr_assert_not_null(nb = realloc(buf, cap * 2));
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	buf[len] = '\0';
-	fclose(fp);
-	return buf;
+	return lab_file_since(path, from);
 }
 
 char *
@@ -369,4 +361,202 @@ lab_metric(int i, const char *series)
 	}
 	lab_resp_free(&r);
 	return v;
+}
+
+/* --- environment, files and parallel requests ------------------------------ */
+
+const char *
+lab_env(const char *key)
+{
+	lab_get();
+	for (size_t i = 0; i < n_env; i++)
+		if (strcmp(env_kv[i].key, key) == 0)
+			return env_kv[i].val;
+	return NULL;
+}
+
+const char *
+lab_path(const char *rel)
+{
+	static char bufs[8][700];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", lab_get()->dir, rel);
+	return b;
+}
+
+size_t
+lab_file_size(const char *path)
+{
+	long n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : 0;
+	fclose(fp);
+	return n > 0 ? (size_t)n : 0;
+}
+
+char *
+lab_file_since(const char *path, size_t from)
+{
+	size_t len = 0, cap = 4096, n;
+	char *buf = malloc(cap), *nb;
+	FILE *fp;
+
+	cr_assert_not_null(buf);
+	buf[0] = '\0';
+	if ((fp = fopen(path, "r")) == NULL)
+		return buf;
+	if (fseek(fp, (long)from, SEEK_SET) != 0) {
+		fclose(fp);
+		return buf;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			cr_assert_not_null(nb = realloc(buf, cap * 2));
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	buf[len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* One easy handle of lab_request_all(), set up as lab_request() does. */
+static CURL *
+call_handle(struct lab_call *k, struct curl_slist **hdr)
+{
+	const struct lab *l = lab_get();
+	char url[256], cert[600], key[600];
+	CURL *c;
+
+	memset(&k->r, 0, sizeof(k->r));
+	k->finished = 0;
+	cr_assert(k->p >= 1 && k->p <= l->n, "no perspective %d in the lab", k->p);
+	cr_assert_not_null(c = curl_easy_init());
+	if (k->status_port) {
+		snprintf(url, sizeof(url), "http://%s:%d%s", l->p[k->p].addr,
+		    l->p[k->p].status_port, k->path);
+	} else {
+		snprintf(url, sizeof(url), "https://%s:%d%s", l->p[k->p].addr, l->p[k->p].port,
+		    k->path);
+		curl_easy_setopt(c, CURLOPT_CAINFO, lab_pki("perspective-ca.crt"));
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		snprintf(cert, sizeof(cert), "%s/client.crt", l->pki);
+		snprintf(key, sizeof(key), "%s/client.key", l->pki);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	*hdr = curl_slist_append(NULL, "Expect:");
+	if (k->body != NULL) {
+		*hdr = curl_slist_append(*hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, k->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(k->body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k->r);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, k->r.err);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, k);
+	return c;
+}
+
+void
+lab_request_all(struct lab_call *calls, size_t n)
+{
+	CURLM *m = curl_multi_init();
+	CURL **easy = calloc(n > 0 ? n : 1, sizeof(*easy));
+	struct curl_slist **hdrs = calloc(n > 0 ? n : 1, sizeof(*hdrs));
+	int running = 0, order = 0, left;
+	CURLMsg *msg;
+
+	cr_assert_not_null(m);
+	cr_assert(easy != NULL && hdrs != NULL);
+	for (size_t i = 0; i < n; i++) {
+		easy[i] = call_handle(&calls[i], &hdrs[i]);
+		cr_assert_eq(curl_multi_add_handle(m, easy[i]), CURLM_OK);
+	}
+	do {
+		cr_assert_eq(curl_multi_perform(m, &running), CURLM_OK);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			struct lab_call *k = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&k);
+			k->finished = ++order;
+			k->r.curl_code = (int)msg->data.result;
+			if (msg->data.result == CURLE_OK)
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &k->r.status);
+			else if (k->r.err[0] == '\0')
+				snprintf(k->r.err, sizeof(k->r.err), "%s",
+				    curl_easy_strerror(msg->data.result));
+		}
+		if (running > 0)
+			cr_assert_eq(curl_multi_poll(m, NULL, 0, 1000, NULL), CURLM_OK);
+	} while (running > 0);
+	for (size_t i = 0; i < n; i++) {
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+		curl_slist_free_all(hdrs[i]);
+		if (calls[i].r.body == NULL)
+			cr_assert_not_null(calls[i].r.body = calloc(1, 1));
+	}
+	curl_multi_cleanup(m);
+	free(easy);
+	free(hdrs);
+}
+
+void
+lab_assert_clean(void)
+{
+	const struct lab *l = lab_get();
+	const char *canary = lab_env("LAB_CANARY_LOG"), *hostile = lab_env("LAB_HOSTILE_LOG");
+	const char *access = lab_env("LAB_WEB_ACCESS_LOG");
+	struct lab_call calls[2 * LAB_MAX_P];
+	size_t n = 0, size;
+	char *text;
+
+	cr_assert(canary != NULL && hostile != NULL && access != NULL,
+	    "LAB_CANARY_LOG, LAB_HOSTILE_LOG or LAB_WEB_ACCESS_LOG missing from the lab's env");
+	if ((size = lab_file_size(canary)) != 0) {
+		text = lab_file_since(canary, 0);
+		cr_assert_fail("%s is not empty (%zu bytes)%s:\n%s", canary, size,
+		    strstr(text, "\ttripwire ") != NULL ? ", with tripwire lines" : "", text);
+	}
+	text = lab_file_since(hostile, 0);
+	cr_assert_null(strstr(text, "\"behaviour\": \"tripwire\""),
+	    "hostile.py served a tripwire path: a refused redirect was followed (%s)", hostile);
+	free(text);
+	text = lab_file_since(access, 0);
+	cr_assert_null(strstr(text, "-> 127.0.80.1:8080 "), "nginx's 8080 listener saw a request:\n%s",
+	    text);
+	free(text);
+	memset(calls, 0, sizeof(calls));
+	for (int i = 1; i <= l->n; i++) {
+		calls[n].p = i;
+		calls[n++].path = "/livez";
+		calls[n].p = i;
+		calls[n].path = "/livez";
+		calls[n++].status_port = true;
+	}
+	lab_request_all(calls, n);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(calls[i].r.status, 200, "perspective %d does not answer /livez on its %s "
+		    "listener: %s %s", calls[i].p, calls[i].status_port ? "status" : "API",
+		    calls[i].r.err, calls[i].r.body);
+		lab_resp_free(&calls[i].r);
+	}
 }

@@ -104,4 +104,44 @@ char *lab_log_wait_line(int i, size_t from, const char *a, const char *b, int ti
  */
 double lab_metric(int i, const char *series);
 
+/* --- environment, files and parallel requests (HTTP/TLS-ALPN tests) ------- */
+
+/** The value of any key of LAB_DIR/env (quotes stripped), or NULL. */
+const char *lab_env(const char *key);
+
+/** "<LAB_DIR>/<rel>" in a rotating static buffer (a few may be live at once). */
+const char *lab_path(const char *rel);
+
+/** Size in bytes of the file @p path now (0 if missing). */
+size_t lab_file_size(const char *path);
+
+/** The file @p path from byte @p from to its end, heap, NUL-terminated ("" if missing). */
+char *lab_file_since(const char *path, size_t from);
+
+/** One request of lab_request_all(). */
+struct lab_call {
+	int p;               /* perspective, 1-based */
+	const char *path;    /* e.g. "/dcv", "/livez" */
+	const char *body;    /* POST body on the API port (mutual TLS); NULL: GET */
+	bool status_port;    /* GET on the plain-HTTP status listener instead */
+	struct lab_resp r;   /* out: as lab_request() fills it */
+	int finished;        /* out: 1 for the first call to finish, 2 the next, ... */
+};
+
+/**
+ * Run @p n calls at once (libcurl multi, one connection each, 20 s bound per
+ * call) and return when all have finished. Each call's lab_resp must be
+ * freed with lab_resp_free().
+ */
+void lab_request_all(struct lab_call *calls, size_t n);
+
+/**
+ * Fails the calling test unless nothing reached a forbidden destination and
+ * the perspectives are alive: LAB_CANARY_LOG is empty (no canary accepted a
+ * connection, no tripwire path was fetched), hostile.py logged no tripwire
+ * request, nginx's access log has no request on port 8080, and every
+ * perspective answers GET /livez on its API and its status listener.
+ */
+void lab_assert_clean(void);
+
 #endif /* TEST_LAB_H */

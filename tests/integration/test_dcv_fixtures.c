@@ -1,27 +1,36 @@
 /*
- * test_dcv_fixtures.c: every DNS-based case of Open MPIC's integration
- * fixtures (tests/fixtures/open-mpic/cases.json) sent to a lab perspective
- * as POST /dcv, over mutual TLS with the lab client certificate.
+ * test_dcv_fixtures.c: every case of Open MPIC's integration fixtures
+ * (tests/fixtures/open-mpic/cases.json) sent to a lab perspective as POST
+ * /dcv, over mutual TLS with the lab client certificate.
  *
  * The lab serves the fixture zone integration-testing.open-mpic.org. (with
- * upstream's server address moved onto loopback, tests/lab/README.md), so
- * each case must give check_passed == expect_valid. The HTTP and TLS-ALPN
- * methods (acme-http-01, website-change, acme-tls-alpn-01) need servers the
- * lab does not run yet and are left out; the count of what remains is
- * pinned at 57, so a case that silently drops out fails the suite.
+ * upstream's server address moved onto loopback), the fixture web root with
+ * upstream's nginx redirect rules (127.0.80.1:80 and :8080) and a TLS-ALPN
+ * responder presenting the fixture's certificate (tests/lab/README.md), so
+ * each of the 68 cases (57 DNS, 10 HTTP, 1 TLS-ALPN) must give
+ * check_passed == expect_valid. The counts are pinned, so a case that
+ * silently drops out fails the suite.
  *
  * cases.json is read with the project's JSON decoder and each body is built
  * with its JSON writer, from the case's own dcv_check_parameters object.
  * One parameterized test per case, spread over the lab's perspectives; the
  * failure messages name the case id. A few cases also have their details
- * checked against what the fixture documentation (CASES.md) says.
+ * checked against what the fixture documentation (CASES.md) says: for the
+ * HTTP cases the redirect history with its raw Locations, the final URL,
+ * status and page (base64 of the served file) and the address connected to;
+ * for TLS-ALPN the certificate's common name. The two "bad port" cases must
+ * fail on the redirect rule, and nginx's access log must show that nothing
+ * was ever asked of port 8080. After every test no canary may have seen a
+ * connection and every perspective must answer /livez.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base64.h"
 #include "json.h"
 #include "lab.h"
 
@@ -30,7 +39,14 @@ TestSuite(dcv_fixtures, .timeout = 60);
 #define CASES_PATH "tests/fixtures/open-mpic/cases.json"
 #define MAX_CASES 128
 #define EXPECTED_DNS_CASES 57
+#define EXPECTED_HTTP_CASES 10
+#define EXPECTED_ALPN_CASES 1
 #define EXPECTED_ALL_CASES 68
+#define WEBROOT "tests/fixtures/open-mpic/webroot/"
+#define ZURL "http://integration-testing.open-mpic.org"
+#define TOKEN_A "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
+#define TOKEN_C "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oC"
+#define LAB_WEB "127.0.80.1"
 #define H01 "7FwkJPsKf-TH54wu4eiIFA3nhzYaevsL7953ihy-tpo"
 #define Z "integration-testing.open-mpic.org"
 #define LOOKUP_ERROR "mpic_error:dcv_checker:lookup"
@@ -43,12 +59,18 @@ static const struct json_limits cases_limits = {
 	.max_string = 64 * 1024,
 };
 
-/* Methods that need an HTTP or TLS-ALPN server, which the lab lacks. */
+/* Methods answered from DNS alone (the others need the lab's web side). */
 static bool
 needs_dns_only(const char *method)
 {
 	return strcmp(method, "acme-http-01") != 0 && strcmp(method, "website-change") != 0 &&
 	    strcmp(method, "acme-tls-alpn-01") != 0;
+}
+
+static bool
+is_http(const char *method)
+{
+	return strcmp(method, "acme-http-01") == 0 || strcmp(method, "website-change") == 0;
 }
 
 /* Read the whole file; NULL if it cannot be read. */
@@ -263,11 +285,11 @@ find_case(const struct json_value *root, const char *id)
 	return NULL;
 }
 
-/* --- every DNS case --------------------------------------------------------- */
+/* --- every case ------------------------------------------------------------- */
 
 static size_t param_idx[MAX_CASES];
 
-ParameterizedTestParameters(dcv_fixtures, dns_case_gives_the_expected_verdict)
+ParameterizedTestParameters(dcv_fixtures, case_gives_the_expected_verdict)
 {
 	char err[256];
 	struct json_doc *doc = load_cases(err, sizeof(err));
@@ -275,22 +297,23 @@ ParameterizedTestParameters(dcv_fixtures, dns_case_gives_the_expected_verdict)
 
 	/* An unreadable file gives no cases; the count test then fails. */
 	if (doc != NULL) {
-		size_t idx[MAX_CASES];
+		const struct json_value *root = json_root(doc);
 
-		n = dns_case_indices(json_root(doc), idx, MAX_CASES);
+		n = root->type == JSON_ARRAY ? root->u.arr.n : 0;
+		if (n > MAX_CASES)
+			n = MAX_CASES;
 		for (size_t i = 0; i < n; i++)
-			param_idx[i] = i; /* position among the DNS cases */
+			param_idx[i] = i; /* position in cases.json */
 		json_doc_free(doc);
 	}
 	return cr_make_param_array(size_t, param_idx, n);
 }
 
-ParameterizedTest(size_t *k, dcv_fixtures, dns_case_gives_the_expected_verdict)
+ParameterizedTest(size_t *k, dcv_fixtures, case_gives_the_expected_verdict)
 {
 	const struct lab *l = lab_get();
 	char err[256];
 	struct json_doc *doc = load_cases(err, sizeof(err));
-	size_t idx[MAX_CASES], n;
 	const struct json_value *c, *expect, *errors;
 	struct answer a;
 	const char *id;
@@ -298,11 +321,11 @@ ParameterizedTest(size_t *k, dcv_fixtures, dns_case_gives_the_expected_verdict)
 	int p;
 
 	cr_assert_not_null(doc, "%s", err);
-	n = dns_case_indices(json_root(doc), idx, MAX_CASES);
-	cr_assert_lt(*k, n, "DNS case %zu of %zu is gone from %s", *k, n, CASES_PATH);
-	c = json_root(doc)->u.arr.items[idx[*k]];
+	cr_assert_eq(json_root(doc)->type, JSON_ARRAY, "%s is not an array", CASES_PATH);
+	cr_assert_lt(*k, json_root(doc)->u.arr.n, "case %zu is gone from %s", *k, CASES_PATH);
+	c = json_root(doc)->u.arr.items[*k];
 	id = case_str(c, "id");
-	cr_assert_not_null(id, "DNS case %zu has no id", *k);
+	cr_assert_not_null(id, "case %zu has no id", *k);
 	expect = member(c, "expect_valid", JSON_BOOL, id);
 	/* Spread the cases over every perspective of the lab. */
 	p = (int)(*k % (size_t)l->n) + 1;
@@ -314,7 +337,7 @@ ParameterizedTest(size_t *k, dcv_fixtures, dns_case_gives_the_expected_verdict)
 	    "case %s (perspective %d, %s): check_passed is %s, the fixture expects %s; answer: %s",
 	    id, p, case_str(c, "domain_or_ip_target"), passed ? "true" : "false",
 	    expect->u.b ? "true" : "false", a.r.body);
-	/* Every fixture answer is definite: the lab's DNS always answers it. */
+	/* Every fixture answer is definite: the lab's DNS and web side always answer. */
 	cr_expect(completed, "case %s: check_completed is false: %s", id, a.r.body);
 	errors = json_get(a.root, "errors");
 	if (passed)
@@ -322,16 +345,17 @@ ParameterizedTest(size_t *k, dcv_fixtures, dns_case_gives_the_expected_verdict)
 		    "case %s: a pass carries errors: %s", id, a.r.body);
 	answer_free(&a);
 	json_doc_free(doc);
+	lab_assert_clean();
 }
 
 /* --- the count, so a silently skipped case is caught ------------------------ */
 
-Test(dcv_fixtures, the_fixture_file_has_57_dns_cases_of_68)
+Test(dcv_fixtures, the_fixture_file_has_68_cases_57_dns_10_http_1_tls_alpn)
 {
 	char err[256];
 	struct json_doc *doc = load_cases(err, sizeof(err));
 	const struct json_value *root;
-	size_t idx[MAX_CASES], n;
+	size_t idx[MAX_CASES], n, n_http = 0, n_alpn = 0;
 
 	cr_assert_not_null(doc, "%s", err);
 	root = json_root(doc);
@@ -346,10 +370,18 @@ Test(dcv_fixtures, the_fixture_file_has_57_dns_cases_of_68)
 		cr_assert_not_null(case_str(c, "domain_or_ip_target"), "case %s: no target", id);
 		cr_assert_not_null(case_method(c), "case %s: no validation_method", id);
 		member(c, "expect_valid", JSON_BOOL, id);
+		if (is_http(case_method(c)))
+			n_http++;
+		else if (strcmp(case_method(c), "acme-tls-alpn-01") == 0)
+			n_alpn++;
 	}
 	n = dns_case_indices(root, idx, MAX_CASES);
 	cr_assert_eq(n, EXPECTED_DNS_CASES, "%zu DNS-only cases, expected %d", n,
 	    EXPECTED_DNS_CASES);
+	cr_assert_eq(n_http, EXPECTED_HTTP_CASES, "%zu HTTP cases, expected %d", n_http,
+	    EXPECTED_HTTP_CASES);
+	cr_assert_eq(n_alpn, EXPECTED_ALPN_CASES, "%zu TLS-ALPN cases, expected %d", n_alpn,
+	    EXPECTED_ALPN_CASES);
 	json_doc_free(doc);
 }
 
@@ -535,4 +567,277 @@ Test(dcv_fixtures, contact_caa_with_no_rrset_anywhere_completes_without_error)
 	member(a.details, "cname_chain", JSON_NULL, id);
 	answer_free(&a);
 	json_doc_free(doc);
+}
+
+/* --- the HTTP and TLS-ALPN cases in detail ------------------------------------ */
+
+/* The base64 of a web root file, as response_page must carry it; heap. */
+static char *
+webroot_b64(const char *file)
+{
+	char path[512], *text, *b64;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), WEBROOT "%s", file);
+	text = slurp(path, &len);
+	cr_assert_not_null(text, "cannot read %s", path);
+	b64 = malloc(BASE64_LEN(len));
+	cr_assert_not_null(b64);
+	base64_encode((const uint8_t *)text, len, b64);
+	free(text);
+	return b64;
+}
+
+/* addresses: @p n connections, all to the lab web server; resolved_ip the last. */
+static void
+expect_web_addresses(const struct json_value *d, size_t n, const char *id)
+{
+	const struct json_value *a = member(d, "addresses", JSON_ARRAY, id);
+
+	cr_assert_eq(a->u.arr.n, n, "%s: %zu addresses, expected %zu (one per request)", id,
+	    a->u.arr.n, n);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(a->u.arr.items[i]->type, JSON_STRING, "%s: addresses[%zu]", id, i);
+		cr_assert_str_eq(a->u.arr.items[i]->u.str.s, LAB_WEB, "%s: addresses[%zu]", id, i);
+	}
+	cr_assert_str_eq(member(d, "resolved_ip", JSON_STRING, id)->u.str.s, LAB_WEB,
+	    "%s: resolved_ip", id);
+}
+
+struct http_shape {
+	const char *id;
+	int p;
+	bool passed;
+	const char *hops[16];   /* the raw Location of each 302, in order */
+	size_t n_hops;
+	const char *final;      /* response_url: the last URL fetched */
+	const char *file;       /* the web root file served at the end */
+};
+
+/* A final 200 after allowed redirects: every details field is set. */
+static void
+expect_http_details(const struct http_shape *s)
+{
+	static const char *const keys[] = { "validation_method", "response_history", "response_url",
+		"response_status_code", "response_page", "resolved_ip", "addresses", NULL };
+	char err[256];
+	struct json_doc *doc = load_cases(err, sizeof(err));
+	const struct json_value *d, *h;
+	struct answer a;
+	char *page;
+
+	cr_assert_not_null(doc, "%s", err);
+	ask(find_case(json_root(doc), s->id), s->p, &a);
+	d = a.details;
+	cr_assert_eq(d->u.obj.n, 7, "%s: details has %zu members: %s", s->id, d->u.obj.n, a.r.body);
+	for (size_t i = 0; keys[i] != NULL; i++)
+		cr_assert_str_eq(d->u.obj.members[i].key, keys[i], "%s: details member %zu", s->id, i);
+	cr_assert_eq(member(a.root, "check_completed", JSON_BOOL, s->id)->u.b, true);
+	cr_assert_eq(member(a.root, "check_passed", JSON_BOOL, s->id)->u.b, s->passed,
+	    "%s: check_passed: %s", s->id, a.r.body);
+	member(a.root, "errors", JSON_NULL, s->id);
+	if (s->n_hops == 0) {
+		member(d, "response_history", JSON_NULL, s->id);
+	} else {
+		h = member(d, "response_history", JSON_ARRAY, s->id);
+		cr_assert_eq(h->u.arr.n, s->n_hops, "%s: %zu redirects, expected %zu", s->id,
+		    h->u.arr.n, s->n_hops);
+		for (size_t i = 0; i < s->n_hops; i++) {
+			const struct json_value *e = h->u.arr.items[i];
+
+			cr_assert_eq(member(e, "status_code", JSON_INT, s->id)->u.i, 302,
+			    "%s: response_history[%zu].status_code", s->id, i);
+			cr_assert_str_eq(member(e, "url", JSON_STRING, s->id)->u.str.s, s->hops[i],
+			    "%s: response_history[%zu].url is not the Location sent", s->id, i);
+		}
+	}
+	/* Ours is the final URL (Open MPIC 3.9.0 reports the first one). */
+	cr_assert_str_eq(member(d, "response_url", JSON_STRING, s->id)->u.str.s, s->final,
+	    "%s: response_url", s->id);
+	cr_assert_eq(member(d, "response_status_code", JSON_INT, s->id)->u.i, 200);
+	page = webroot_b64(s->file);
+	cr_assert_str_eq(member(d, "response_page", JSON_STRING, s->id)->u.str.s, page,
+	    "%s: response_page is not the base64 of %s", s->id, s->file);
+	free(page);
+	expect_web_addresses(d, s->n_hops + 1, s->id);
+	answer_free(&a);
+	json_doc_free(doc);
+	lab_assert_clean();
+}
+
+Test(dcv_fixtures, acme_http_01_direct_details_carry_the_token_file)
+{
+	expect_http_details(&(struct http_shape){ .id = "acme-http-01.direct", .p = 1,
+	    .passed = true, .final = ZURL "/.well-known/acme-challenge/" TOKEN_A,
+	    .file = ".well-known/acme-challenge/" TOKEN_A });
+}
+
+Test(dcv_fixtures, acme_http_01_redirect_details_list_the_302_with_its_raw_location)
+{
+	expect_http_details(&(struct http_shape){ .id = "acme-http-01.redirect-302", .p = 2,
+	    .passed = true, .hops = { ZURL "/redirect-target" }, .n_hops = 1,
+	    .final = ZURL "/redirect-target", .file = "redirect-target" });
+}
+
+Test(dcv_fixtures, acme_http_01_wrong_key_authorization_still_reports_the_page_read)
+{
+	expect_http_details(&(struct http_shape){ .id = "acme-http-01.wrong-key-authorization",
+	    .p = 3, .passed = false, .final = ZURL "/.well-known/acme-challenge/" TOKEN_A,
+	    .file = ".well-known/acme-challenge/" TOKEN_A });
+	expect_http_details(&(struct http_shape){
+	    .id = "acme-http-01.redirect-302-wrong-key-authorization", .p = 4, .passed = false,
+	    .hops = { ZURL "/redirect-target" }, .n_hops = 1, .final = ZURL "/redirect-target",
+	    .file = "redirect-target" });
+}
+
+Test(dcv_fixtures, website_change_direct_and_redirect_details)
+{
+	expect_http_details(&(struct http_shape){ .id = "website-change.direct", .p = 5,
+	    .passed = true, .final = ZURL "/.well-known/pki-validation/validation-doc.txt",
+	    .file = ".well-known/pki-validation/validation-doc.txt" });
+	expect_http_details(&(struct http_shape){ .id = "website-change.redirect-302", .p = 6,
+	    .passed = true, .hops = { ZURL "/redirect-target-website-change" }, .n_hops = 1,
+	    .final = ZURL "/redirect-target-website-change",
+	    .file = "redirect-target-website-change" });
+}
+
+Test(dcv_fixtures, website_change_chain_of_12_redirects_lists_every_hop_in_order)
+{
+	expect_http_details(&(struct http_shape){ .id = "website-change.redirect-chain-12", .p = 1,
+	    .passed = true,
+	    .hops = { ZURL "/redirect-target-1", ZURL "/redirect-target-2", ZURL "/redirect-target-3",
+		ZURL "/redirect-target-4", ZURL "/redirect-target-5", ZURL "/redirect-target-6",
+		ZURL "/redirect-target-7", ZURL "/redirect-target-8", ZURL "/redirect-target-9",
+		ZURL "/redirect-target-10", ZURL "/redirect-target-11", ZURL "/redirect-target-12" },
+	    .n_hops = 12, .final = ZURL "/redirect-target-12", .file = "redirect-target-12" });
+}
+
+/* A completed failure with one error and the four HTTP details null. */
+static void
+expect_http_failure(const char *id, int p, const char *type, const char *message)
+{
+	char err[256];
+	struct json_doc *doc = load_cases(err, sizeof(err));
+	const struct json_value *errors, *e;
+	struct answer a;
+
+	cr_assert_not_null(doc, "%s", err);
+	ask(find_case(json_root(doc), id), p, &a);
+	cr_assert_eq(member(a.root, "check_completed", JSON_BOOL, id)->u.b, true,
+	    "%s: check_completed: %s", id, a.r.body);
+	cr_assert_eq(member(a.root, "check_passed", JSON_BOOL, id)->u.b, false);
+	errors = member(a.root, "errors", JSON_ARRAY, id);
+	cr_assert_eq(errors->u.arr.n, 1, "%s: %zu errors", id, errors->u.arr.n);
+	e = errors->u.arr.items[0];
+	cr_assert_str_eq(member(e, "error_type", JSON_STRING, id)->u.str.s, type,
+	    "%s: error_type: %s", id, a.r.body);
+	cr_assert_str_eq(member(e, "error_message", JSON_STRING, id)->u.str.s, message,
+	    "%s: error_message", id);
+	member(a.details, "response_history", JSON_NULL, id);
+	member(a.details, "response_url", JSON_NULL, id);
+	member(a.details, "response_status_code", JSON_NULL, id);
+	member(a.details, "response_page", JSON_NULL, id);
+	/* Only the first URL, on port 80, was ever connected to. */
+	expect_web_addresses(a.details, 1, id);
+	answer_free(&a);
+	json_doc_free(doc);
+}
+
+Test(dcv_fixtures, acme_http_01_missing_token_file_is_an_http_404_error)
+{
+	expect_http_failure("acme-http-01.not-found", 2, "mpic_error:http",
+	    "An HTTP error occurred: Response status 404, Response reason: Not Found");
+	lab_assert_clean();
+}
+
+/* Lines of nginx's access log since @p from that name port @p port and @p path. */
+static size_t
+access_lines(size_t from, const char *port, const char *path)
+{
+	char *text = lab_file_since(lab_env("LAB_WEB_ACCESS_LOG"), from), *line = text, want[64];
+	size_t n = 0;
+
+	snprintf(want, sizeof(want), "-> " LAB_WEB ":%s ", port);
+	while (line != NULL && *line != '\0') {
+		char *nl = strchr(line, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		if (strstr(line, want) != NULL && (path == NULL || strstr(line, path) != NULL))
+			n++;
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	free(text);
+	return n;
+}
+
+/* access_lines(), once it reaches @p want or 3 s have passed (nginx logs a
+ * request when it is over, which can be just after the check answered). */
+static size_t
+access_wait(size_t from, const char *port, const char *path, size_t want)
+{
+	struct timespec pause = { 0, 20 * 1000000L };
+	size_t n = 0;
+
+	for (int waited = 0; waited <= 3000; waited += 20) {
+		if ((n = access_lines(from, port, path)) >= want)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return n;
+}
+
+Test(dcv_fixtures, bad_port_redirects_fail_on_the_redirect_rule_and_port_8080_is_never_asked)
+{
+	const char *log = lab_env("LAB_WEB_ACCESS_LOG");
+	size_t mark;
+
+	cr_assert_not_null(log, "LAB_WEB_ACCESS_LOG missing from the lab's env");
+	mark = lab_file_size(log);
+	expect_http_failure("acme-http-01.redirect-bad-port", 3, "mpic_error:redirect:invalid",
+	    "Invalid redirect. Redirect code: 302, target: " ZURL ":8080/redirect-target");
+	expect_http_failure("website-change.redirect-bad-port", 4, "mpic_error:redirect:invalid",
+	    "Invalid redirect. Redirect code: 302, target: " ZURL
+	    ":8080/redirect-target-website-change");
+	/* nginx answered both 302s on port 80, and saw nothing on 8080, ever. */
+	cr_assert_eq(access_wait(mark, "80", "/.well-known/acme-challenge/" TOKEN_C " ", 1), 1,
+	    "the first request of acme-http-01.redirect-bad-port is not in %s", log);
+	cr_assert_eq(access_wait(mark, "80",
+	    "/.well-known/pki-validation/validation-doc-bad-port-redirect.txt ", 1), 1,
+	    "the first request of website-change.redirect-bad-port is not in %s", log);
+	cr_assert_eq(access_lines(0, "8080", NULL), 0, "%s shows requests on port 8080", log);
+	lab_assert_clean();
+}
+
+Test(dcv_fixtures, tls_alpn_fixture_reports_the_certificate_common_name)
+{
+	static const char *const keys[] = { "validation_method", "common_name", "resolved_ip",
+		"addresses", NULL };
+	char err[256];
+	struct json_doc *doc = load_cases(err, sizeof(err));
+	const char *id = "acme-tls-alpn-01.dns-name";
+	struct answer a;
+
+	cr_assert_not_null(doc, "%s", err);
+	ask(find_case(json_root(doc), id), 5, &a);
+	cr_assert_eq(a.details->u.obj.n, 4, "%s: details: %s", id, a.r.body);
+	for (size_t i = 0; keys[i] != NULL; i++)
+		cr_assert_str_eq(a.details->u.obj.members[i].key, keys[i], "%s: details member %zu",
+		    id, i);
+	cr_assert_eq(member(a.root, "check_completed", JSON_BOOL, id)->u.b, true);
+	cr_assert_eq(member(a.root, "check_passed", JSON_BOOL, id)->u.b, true, "%s", a.r.body);
+	/* We write null where Open MPIC writes [] for a TLS-ALPN pass (3.5). */
+	member(a.root, "errors", JSON_NULL, id);
+	cr_assert_str_eq(member(a.details, "common_name", JSON_STRING, id)->u.str.s,
+	    "tls-alpn.integration-testing.open-mpic.org", "%s: common_name", id);
+	expect_web_addresses(a.details, 1, id);
+	answer_free(&a);
+	json_doc_free(doc);
+	lab_assert_clean();
+}
+
+/* Criterion runs a suite's tests in name order: this one comes last. */
+Test(dcv_fixtures, zz_after_the_suite_no_canary_was_hit_port_8080_was_never_asked_all_alive)
+{
+	lab_assert_clean();
 }

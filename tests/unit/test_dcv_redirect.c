@@ -31,6 +31,9 @@ static const struct good goods[] = {
 	{ "http://127.1/", "http://127.0.0.1/", "127.0.0.1", 80 },
 	{ "http://012.0377.0.01/", "http://10.255.0.1/", "10.255.0.1", 80 },
 	{ "/a#frag", "http://www.example.com/a", "www.example.com", 80 },
+	/* RFC 3986 5.2.2: the base itself (libcurl 7.88 would give its directory). */
+	{ "", BASE, "www.example.com", 80 },
+	{ "#frag", BASE, "www.example.com", 80 },
 };
 
 struct bad {
