@@ -232,10 +232,12 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		char buf[256] = "connection failed";
 		const char *kind = "ConnectionError";
 
-		if (e != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS) {
+		/* libevent queues SSL_get_error()'s own code (library 0) when
+		 * OpenSSL has nothing to say, as when the peer just closes. */
+		if (e != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS && ERR_GET_LIB(e) != 0) {
 			ERR_error_string_n(e, buf, sizeof(buf));
 			kind = "TLSError";
-		} else if (what & BEV_EVENT_EOF) {
+		} else if ((what & BEV_EVENT_EOF) || (serr == 0 && e != 0)) {
 			snprintf(buf, sizeof(buf), "the server closed the connection during the "
 			    "handshake");
 		} else if (serr != 0) {

@@ -21,6 +21,7 @@
 #include "dcv_engine.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,7 +384,14 @@ dcv_redirect_resolve(const char *base_url, const char *location, char *next, siz
 		*why = "port other than 80 or 443";
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || (hl = strlen(h)) == 0 ||
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || (hl = strlen(h)) == 0) {
+		*why = "no host";
+		goto out;
+	}
+	/* Host names are case-insensitive: one spelling, so that loops show. */
+	for (size_t i = 0; i < hl; i++)
+		h[i] = (char)tolower((unsigned char)h[i]);
+	if (curl_url_set(u, CURLUPART_HOST, h, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK || strlen(url) >= nextlen) {
 		*why = "no host, or too long";
 		goto out;

@@ -304,6 +304,12 @@ check_done(struct http_client *c)
 			f->res.curl_code = (int)CURLE_RECV_ERROR;
 			snprintf(f->res.error, sizeof(f->res.error),
 			    "response headers larger than %d bytes", HTTP_FETCH_MAX_HEADER_BYTES);
+		} else if (f->res.curl_code != 0 && f->errbuf[0] == '\0' &&
+		    m->data.result == CURLE_OUT_OF_MEMORY) {
+			/* libcurl reports a header line over its own 100 KiB limit so. */
+			f->res.curl_code = (int)CURLE_RECV_ERROR;
+			snprintf(f->res.error, sizeof(f->res.error),
+			    "response header line too long (or out of memory)");
 		} else if (f->res.curl_code != 0) {
 			snprintf(f->res.error, sizeof(f->res.error), "%s",
 			    f->errbuf[0] != '\0' ? f->errbuf : curl_easy_strerror(m->data.result));

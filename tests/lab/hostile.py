@@ -228,6 +228,9 @@ simple_redirect("loop-b", 302, lambda r: r.pfx() + "/loop-a", "fail (loop)",
                 "302 to <PFX>/loop-a")
 simple_redirect("loop-self", 302, lambda r: r.base() + r.pfx() + "/loop-self", "fail (loop)",
                 "302 to its own absolute URL")
+simple_redirect("loop-case", 302,
+                lambda r: r.base(r.host.upper()) + r.pfx() + "/loop-case", "fail (loop)",
+                "302 to its own absolute URL with the host in upper case")
 
 
 @entry("loop-host", "fail (loop)",

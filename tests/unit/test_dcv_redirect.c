@@ -2,7 +2,8 @@
  * test_dcv_redirect.c: what a redirect's Location may say before any
  * connection to it (BR 3.2.2.4.18, .19): resolved by libcurl's URL parser,
  * http or https only, ports 80 and 443 only, no user information, no IPv6
- * zone id; odd IPv4 spellings come out as dotted quads for the address check.
+ * zone id; odd IPv4 spellings come out as dotted quads for the address check,
+ * and host names in lower case.
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -34,6 +35,9 @@ static const struct good goods[] = {
 	/* RFC 3986 5.2.2: the base itself (libcurl 7.88 would give its directory). */
 	{ "", BASE, "www.example.com", 80 },
 	{ "#frag", BASE, "www.example.com", 80 },
+	/* One spelling of a host name, so that a loop through case changes shows. */
+	{ "HTTP://WWW.Example.COM/A", "http://www.example.com/A", "www.example.com", 80 },
+	{ "https://[2001:DB8::A]/", "https://[2001:db8::a]/", "2001:db8::a", 443 },
 };
 
 struct bad {
