@@ -2,8 +2,8 @@
  * api.c: perspectived's HTTP routes.
  *
  *   POST /caa      CaaCheckRequest -> CheckResponse (Open MPIC)
- *   POST /dcv      DcvCheckRequest -> CheckResponse (DNS-based methods; the
- *                  HTTP and TLS-ALPN methods answer 501 for now)
+ *   POST /dcv      DcvCheckRequest -> CheckResponse (every Open MPIC
+ *                  validation method)
  *   GET  /livez    200 while the process runs
  *   GET  /readyz   200 or 503 with a JSON account of the checks behind it
  *   GET  /metrics  Prometheus text
@@ -400,15 +400,8 @@ handle_dcv(struct pd *pd, struct http_request *req)
 	body = http_request_body(req, &len);
 	if (dcv_request_decode(body != NULL ? body : "", len, &c->doc, &c->rq.dcv, err,
 	    sizeof(err)) == -1) {
-		bool later = c->rq.dcv.not_implemented;
-
 		check_free(c);
-		if (later) {
-			metrics_observe(&pd->metrics, M_EP_DCV, M_RES_REFUSED, 0);
-			reply_json_error(pd, req, 501, "this validation method is not implemented yet");
-		} else {
-			reply_bad_request(pd, req, M_EP_DCV, ISSUE_INVALID_REQUEST, err);
-		}
+		reply_bad_request(pd, req, M_EP_DCV, ISSUE_INVALID_REQUEST, err);
 		return;
 	}
 	if (!check_track(c)) {

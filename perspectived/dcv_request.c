@@ -464,8 +464,7 @@ decode_method(const struct json_value *o, struct dcv_request *req, char *err, si
 		p->alpn_digest_ok = decode_alpn_hash(p->key_authorization_hash, p->alpn_digest);
 		return 0;
 	default:
-		req->not_implemented = true;
-		snprintf(err, errlen, P ".validation_method: %s is not offered by this perspective yet",
+		snprintf(err, errlen, P ".validation_method: %s is not offered by this perspective",
 		    m);
 		return -1;
 	}

@@ -29,15 +29,13 @@ struct dcv_request {
 	/* http_headers as "Name: value" lines. */
 	char header_store[DCV_MAX_HTTP_HEADERS][1100];
 	const char *headers[DCV_MAX_HTTP_HEADERS];
-	bool not_implemented; /* a known method we do not perform yet */
 };
 
 /**
  * Decode a DcvCheckRequest body.
  * @param doc receives the document @p req points into; the caller frees it
  *            with json_doc_free(), also on failure
- * @return 0, or -1 with a reason naming the field (then, if
- *         req->not_implemented, the method is valid but not offered yet).
+ * @return 0, or -1 with a reason naming the field.
  */
 int dcv_request_decode(const char *body, size_t len, struct json_doc **doc,
     struct dcv_request *req, char *err, size_t errlen);

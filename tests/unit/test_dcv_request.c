@@ -44,13 +44,12 @@ expect_ok(const char *body)
 	cr_assert_eq(decode(body), 0, "refused: %s\nbody: %s", err, body);
 }
 
-/* Refused with exactly @p want, not as "not implemented". */
+/* Refused with exactly @p want. */
 static void
 expect_err(const char *body, const char *want)
 {
 	cr_expect_eq(decode(body), -1, "accepted: %s", body);
 	cr_expect_str_eq(err, want, "body: %s", body);
-	cr_expect(!req.not_implemented, "not_implemented set for: %s", body);
 }
 
 /* A body for @p target with the given dcv_check_parameters members. */
@@ -73,7 +72,6 @@ Test(dcv_request, acme_dns_01_is_decoded)
 	cr_assert_null(req.params.challenge_value);
 	cr_assert_null(req.params.name_prefix);
 	cr_assert_str_eq(req.name, "shop.example.com");
-	cr_assert(!req.not_implemented);
 	cr_assert_null(req.common.trace_identifier);
 }
 
