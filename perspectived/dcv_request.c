@@ -421,9 +421,10 @@ decode_method(const struct json_value *o, struct dcv_request *req, char *err, si
 			return -1;
 		/* BR 3.2.2.4.18: a file under /.well-known/pki-validation/; no
 		 * other directory, no traversal, no escapes. */
-		if (!only_chars(p->http_token_path, "._~-") || strstr(p->http_token_path, "..") != NULL) {
+		if (!only_chars(p->http_token_path, "._~-") || strstr(p->http_token_path, "..") != NULL ||
+		    strcmp(p->http_token_path, ".") == 0) {
 			snprintf(err, errlen, P ".http_token_path: only letters, digits, \".\", \"_\", "
-			    "\"~\" and \"-\" (a file name, no \"..\")");
+			    "\"~\" and \"-\" (a file name, not \".\", no \"..\")");
 			return -1;
 		}
 		rc = json_get_string(o, P, "url_scheme", 8, &scheme, &slen, err, errlen);

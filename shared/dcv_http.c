@@ -299,6 +299,12 @@ on_response(void *arg, const struct http_fetch_res *r)
 		redirect_invalid(c, r->status, r->location, "status");
 		return;
 	}
+	/* Bounded before it is kept: a long Location could otherwise collapse
+	 * ("./././...") into a short URL and be stored 20 times over. */
+	if (strlen(r->location) >= URL_MAX) {
+		redirect_invalid(c, r->status, r->location, "Location too long");
+		return;
+	}
 	if (c->res.n_history >= c->env->max_redirects) {
 		char what[128];
 

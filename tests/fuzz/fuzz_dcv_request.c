@@ -19,8 +19,8 @@
  *       website-change, acme-http-01, acme-tls-alpn-01: never a wildcard, IP
  *       targets allowed, the name the target itself, no prefix; the
  *       http_token_path a file name of letters, digits, ".", "_", "~" and
- *       "-" without ".."; the token base64url characters; key_authorization
- *       free of controls; https exactly for url_scheme "https"; every header
+ *       "-" without "..", and not "."; the token base64url characters;
+ *       key_authorization free of controls; https exactly for url_scheme "https"; every header
  *       line "Name: value" with a token name that is not a refused header and
  *       a value of at most 1024 bytes without controls (so no CR or LF), as
  *       sent and in order; match_regex as sent and compiling with PCRE2;
@@ -525,6 +525,7 @@ check_request(const struct dcv_request *req, const struct json_doc *doc)
 		/* BR 3.2.2.4.18: a file directly under /.well-known/pki-validation/. */
 		CHECK(ascii_only(p->http_token_path, strlen(p->http_token_path), "._~-"));
 		CHECK(strstr(p->http_token_path, "..") == NULL);
+		CHECK(strcmp(p->http_token_path, ".") != 0);
 		/* url_scheme, when sent, is "http" or "https"; null is refused. */
 		v = json_get(params, "url_scheme");
 		scheme = sent(params, "url_scheme");

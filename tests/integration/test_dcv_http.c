@@ -1407,6 +1407,46 @@ Test(dcv_http, http_headers_are_sent_as_given_and_nothing_asks_for_an_encoding)
 	lab_assert_clean();
 }
 
+/* A 6 KB Location is refused before it is kept, though it would resolve to a
+ * short URL: 20 of them would otherwise make a 120 KB answer. */
+Test(dcv_http, a_location_of_2048_bytes_or_more_is_an_invalid_redirect)
+{
+	static const char *const meths[] = { "acme-http-01", "website-change" };
+	const char *prefix = "Invalid redirect. Redirect code: 302, target: ././././";
+
+	for (size_t i = 0; i < 2; i++) {
+		struct lab_resp r;
+		struct json_doc *doc;
+		const struct json_value *root, *errs, *d;
+		char body[1024], err[256];
+		const char *msg;
+
+		snprintf(body, sizeof(body), "{\"domain_or_ip_target\":\"" HOSTILE "\","
+		    "\"dcv_check_parameters\":{\"validation_method\":\"%s\",%s}}", meths[i],
+		    i == 0 ? "\"token\":\"loc-long\",\"key_authorization\":\"loc-long." TP "\"" :
+		    "\"challenge_value\":\"" WCV "\",\"http_token_path\":\"loc-long\"");
+		cr_assert_eq(lab_request((int)i + 1, "/dcv", "client", body, &r), 0, "%s", r.err);
+		doc = json_parse(r.body, r.len, NULL, err, sizeof(err));
+		cr_assert_not_null(doc, "not JSON (%s): %s", err, r.body);
+		root = json_root(doc);
+		cr_assert(member(root, "check_completed", JSON_BOOL, r.body)->u.b, "%s", r.body);
+		cr_assert(!member(root, "check_passed", JSON_BOOL, r.body)->u.b, "%s", r.body);
+		errs = member(root, "errors", JSON_ARRAY, r.body);
+		cr_assert_eq(errs->u.arr.n, 1, "%s", r.body);
+		cr_assert_str_eq(member(errs->u.arr.items[0], "error_type", JSON_STRING,
+		    r.body)->u.str.s, ET_REDIR);
+		msg = member(errs->u.arr.items[0], "error_message", JSON_STRING, r.body)->u.str.s;
+		cr_assert_eq(strncmp(msg, prefix, strlen(prefix)), 0, "%s", msg);
+		/* Not kept in the history, and nothing fetched after the first URL. */
+		d = member(root, "details", JSON_OBJECT, r.body);
+		member(d, "response_history", JSON_NULL, r.body);
+		cr_assert_eq(member(d, "addresses", JSON_ARRAY, r.body)->u.arr.n, 1, "%s", r.body);
+		json_doc_free(doc);
+		lab_resp_free(&r);
+	}
+	lab_assert_clean();
+}
+
 /* ==== parameters ================================================================ */
 
 /* A 400 whose message names @p field. */

@@ -274,6 +274,9 @@ CATALOGUE_PATTERNS = [
 # Location forms that must pass ----------------------------------------------
 simple_redirect("loc-relative", 302, lambda r: "loc-relative/ok", "pass",
                 "302 to 'loc-relative/ok' (relative path)")
+simple_redirect("loc-long", 302, lambda r: "./" * 3000 + "loc-long/ok",
+                "fail (Location too long)",
+                "302 to './' x 3000 + 'loc-long/ok': a 6 KB Location that collapses to a short URL")
 simple_redirect("loc-dotdot", 302,
                 lambda r: "../%s/loc-dotdot/ok" % r.pfx().rsplit("/", 1)[1], "pass",
                 "302 to '../<dir>/loc-dotdot/ok' (relative with dot-segments)")

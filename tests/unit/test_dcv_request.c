@@ -343,14 +343,19 @@ Test(dcv_request, website_change_is_decoded)
 
 Test(dcv_request, http_methods_refuse_what_could_escape_their_url)
 {
+	/* "." would make the URL the directory itself. */
+	expect_err(BODY("example.com", M("website-change")
+	    ",\"challenge_value\":\"v\",\"http_token_path\":\".\""),
+	    "dcv_check_parameters.http_token_path: only letters, digits, \".\", \"_\", \"~\" and "
+	    "\"-\" (a file name, not \".\", no \"..\")");
 	expect_err(BODY("example.com", M("website-change")
 	    ",\"challenge_value\":\"v\",\"http_token_path\":\"../etc/passwd\""),
 	    "dcv_check_parameters.http_token_path: only letters, digits, \".\", \"_\", \"~\" and "
-	    "\"-\" (a file name, no \"..\")");
+	    "\"-\" (a file name, not \".\", no \"..\")");
 	expect_err(BODY("example.com", M("website-change")
 	    ",\"challenge_value\":\"v\",\"http_token_path\":\"a%2Fb\""),
 	    "dcv_check_parameters.http_token_path: only letters, digits, \".\", \"_\", \"~\" and "
-	    "\"-\" (a file name, no \"..\")");
+	    "\"-\" (a file name, not \".\", no \"..\")");
 	expect_err(BODY("example.com", M("acme-http-01") ",\"token\":\"a/b\",\"key_authorization\":\"k\""),
 	    "dcv_check_parameters.token: must be base64url (letters, digits, \"-\", \"_\")");
 	expect_err(BODY("example.com", M("acme-http-01") ",\"token\":\"..\",\"key_authorization\":\"k\""),
