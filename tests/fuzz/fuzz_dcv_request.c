@@ -20,8 +20,9 @@
  *       targets allowed, the name the target itself, no prefix; the
  *       http_token_path a file name of letters, digits, ".", "_", "~" and
  *       "-" without "..", and not "."; the token base64url characters;
- *       key_authorization free of controls; https exactly for url_scheme "https"; every header
- *       line "Name: value" with a token name that is not a refused header and
+ *       key_authorization free of controls; https exactly for url_scheme
+ *       "https"; every header line "Name: value" with a token name that is
+ *       not a refused header and
  *       a value of at most 1024 bytes without controls (so no CR or LF), as
  *       sent and in order; match_regex as sent and compiling with PCRE2;
  *       alpn_digest_ok exactly when the hash is 64 hex digits or base64url
